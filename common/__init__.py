@@ -1,0 +1,78 @@
+"""The shared core of the SDK: transport, errors, retries, converter and pagination.
+
+Both API packages (`bitexgate`, `bityclient`) stand on this one; it imports
+neither of them.
+"""
+
+from ._converter import make_converter, parse_datetime, to_bool, to_decimal, to_int
+from ._enums import OpenIntEnum, OpenStrEnum
+from ._errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConnectError,
+    DecodeError,
+    InternalServerError,
+    NetworkError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeout,
+    SDKError,
+    ServerError,
+    ServiceUnavailableError,
+    TransportError,
+    ValidationError,
+)
+from ._pagination import AsyncPaginator, Page, query_of_link
+from ._responses import (
+    decode_json,
+    describe_error_body,
+    error_from_response,
+    parse_retry_after,
+    structure,
+)
+from ._retry import RetryPolicy
+from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, TimeoutTypes, Transport, encode_json
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_TIMEOUT",
+    "APIStatusError",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConnectError",
+    "DecodeError",
+    "InternalServerError",
+    "NetworkError",
+    "NotFoundError",
+    "OpenIntEnum",
+    "OpenStrEnum",
+    "Page",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeout",
+    "RetryPolicy",
+    "SDKError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "TimeoutTypes",
+    "Transport",
+    "TransportError",
+    "ValidationError",
+    "decode_json",
+    "describe_error_body",
+    "encode_json",
+    "error_from_response",
+    "make_converter",
+    "parse_datetime",
+    "parse_retry_after",
+    "query_of_link",
+    "structure",
+    "to_bool",
+    "to_decimal",
+    "to_int",
+]

@@ -1,0 +1,268 @@
+"""The one error tree shared by every client of the SDK.
+
+```
+SDKError
+├── ValidationError ............... bad input, raised before anything is sent
+├── TransportError ................ no HTTP response was received
+│   ├── ConnectError .............. the request never left this machine
+│   ├── RequestTimeout ............ no answer in time; the server may have it
+│   └── NetworkError .............. the connection broke mid-request
+├── APIStatusError ................ the server answered with an error status
+│   ├── BadRequestError ........... 400 (field details in `field_errors`)
+│   ├── AuthenticationError ....... 401
+│   ├── PermissionDeniedError ..... 403
+│   ├── NotFoundError ............. 404
+│   ├── RateLimitError ............ 429 (`retry_after` seconds, when sent)
+│   └── ServerError ............... 5xx
+│       ├── InternalServerError ... 500
+│       └── ServiceUnavailableError 502, 503, 504
+├── DecodeError ................... the response is not what the API documents
+└── PaginationError ............... the server's `next` links do not advance
+```
+
+Every error says whether the request `may_have_reached_server`, and whether its
+`outcome_unknown`: a payment-creating request that failed after it may have been
+processed. Such a request is never retried by the SDK; check what happened (for
+example in the history endpoints) before sending it again.
+
+No error ever carries request headers, so keys, signatures and tokens stay out of
+messages, logs and tracebacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConnectError",
+    "DecodeError",
+    "InternalServerError",
+    "NetworkError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeout",
+    "SDKError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "TransportError",
+    "ValidationError",
+]
+
+_OUTCOME_UNKNOWN_NOTE = (
+    "The outcome is unknown: the server may have processed this request. "
+    "It was not retried; check its state before sending it again."
+)
+
+
+class SDKError(Exception):
+    """Base class of every error the SDK raises."""
+
+    #: The request may have reached the server (False only when it provably never left).
+    may_have_reached_server: bool = False
+    #: A non-repeatable request (a payment, an order, a token rotation) may have taken effect.
+    outcome_unknown: bool = False
+    #: The HTTP method and URL of the request, when there was one.
+    method: str | None = None
+    url: str | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        may_have_reached_server: bool = False,
+        outcome_unknown: bool = False,
+        hint: str | None = None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.may_have_reached_server = may_have_reached_server
+        self.outcome_unknown = outcome_unknown
+        self.hint = hint
+        self.message = message
+        super().__init__(self._full_message())
+
+    def _full_message(self) -> str:
+        parts = [self.message]
+        if self.outcome_unknown:
+            parts.append(_OUTCOME_UNKNOWN_NOTE)
+            if self.hint:
+                parts.append(self.hint)
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        return self._full_message()
+
+
+class ValidationError(SDKError, ValueError):
+    """Input the API would reject, caught before anything was sent."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")
+
+
+class TransportError(SDKError):
+    """No HTTP response arrived: the connection failed, broke or timed out."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be made; the request provably never left."""
+
+
+class RequestTimeout(TransportError):
+    """The server did not answer in time; it may have received the request."""
+
+
+class NetworkError(TransportError):
+    """The connection broke while the request or its response was in flight."""
+
+
+class APIStatusError(SDKError):
+    """The server answered with a status that is not a success."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any,
+        text: str,
+        headers: Mapping[str, str] | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        outcome_unknown: bool = False,
+        hint: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.text = text
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(
+            message,
+            method=method,
+            url=url,
+            may_have_reached_server=True,
+            outcome_unknown=outcome_unknown,
+            hint=hint,
+        )
+
+    @property
+    def error(self) -> str | None:
+        """The machine-readable `error` code of an OAuth-style body, if any."""
+        value = self.body.get("error") if isinstance(self.body, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def error_description(self) -> str | None:
+        """The human-readable `error_description` of an OAuth-style body, if any."""
+        value = self.body.get("error_description") if isinstance(self.body, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def detail(self) -> str | None:
+        """The `detail` message of a Django REST framework body, if any."""
+        value = self.body.get("detail") if isinstance(self.body, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        """Per-field messages of a Django REST framework body (`{"field": ["msg"]}`)."""
+        return field_errors(self.body)
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the input; `field_errors` says what to change."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the credentials, signature or token were not accepted."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the credentials are valid but may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; `retry_after` is the wait the server asked for."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class InternalServerError(ServerError):
+    """500: an error on the server's side."""
+
+
+class ServiceUnavailableError(ServerError):
+    """502, 503 or 504: the service is overloaded or unreachable behind its proxy."""
+
+
+class DecodeError(SDKError):
+    """The response could not be decoded into what the API documents.
+
+    `text` holds the raw response body, so nothing is lost for a bug report.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        text: str,
+        status_code: int | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.text = text
+        self.status_code = status_code
+        super().__init__(message, method=method, url=url, may_have_reached_server=True)
+
+
+class PaginationError(SDKError):
+    """The server's `next` link points back to a page already read."""
+
+
+def field_errors(body: Any) -> dict[str, list[str]]:
+    """Flatten a DRF error body into `{"field": ["message", ...]}`.
+
+    Nested serializers become dotted names (`"convert.amount"`), list items their
+    index (`"items.0.amount"`). Anything that is not a field map gives `{}`.
+    """
+    found: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, str):
+            found.setdefault(prefix, []).append(value)
+        elif isinstance(value, Mapping):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list):
+            if all(isinstance(v, str) for v in value):
+                found.setdefault(prefix, []).extend(value)
+            else:
+                for index, inner in enumerate(value):
+                    walk(f"{prefix}.{index}" if prefix else str(index), inner)
+
+    if isinstance(body, Mapping):
+        for key, value in body.items():
+            if key in ("error", "error_description", "detail"):
+                continue
+            walk(str(key), value)
+    return found

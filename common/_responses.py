@@ -1,0 +1,177 @@
+"""Pure functions that turn HTTP responses into data or errors.
+
+Nothing here does I/O: each function takes a response (or its parts) and returns a
+value or an exception object, so the behaviour is tested on recorded samples.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import cattrs
+import httpx
+
+from ._errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    DecodeError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ServiceUnavailableError,
+    field_errors,
+)
+
+__all__ = [
+    "decode_json",
+    "describe_error_body",
+    "error_from_response",
+    "parse_retry_after",
+    "structure",
+]
+
+T = TypeVar("T")
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+    500: InternalServerError,
+    502: ServiceUnavailableError,
+    503: ServiceUnavailableError,
+    504: ServiceUnavailableError,
+}
+
+_SNIPPET = 200
+
+
+def _snippet(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def describe_error_body(body: Any, text: str) -> str:
+    """A one-line summary of an error body, whichever of the documented shapes it has."""
+    if isinstance(body, Mapping):
+        error, description = body.get("error"), body.get("error_description")
+        if isinstance(error, str) and isinstance(description, str):
+            return f"{error}: {description}"
+        if isinstance(description, str):
+            return description
+        if isinstance(error, str):
+            return error
+        detail = body.get("detail")
+        if isinstance(detail, str):
+            return detail
+        fields = field_errors(body)
+        if fields:
+            return "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
+    if isinstance(body, list) and body and all(isinstance(item, str) for item in body):
+        return " ".join(body)
+    return _snippet(text) or "(empty body)"
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date)."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = moment.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def error_from_response(
+    response: httpx.Response,
+    *,
+    outcome_unknown: bool = False,
+    hint: str | None = None,
+) -> APIStatusError:
+    """The SDK error for a response whose status is not a success."""
+    status = response.status_code
+    text = response.text
+    body = _json_or_none(text)
+    summary = describe_error_body(body, text)
+    request = response.request
+    method, url = request.method, str(request.url)
+    message = f"{method} {url} returned {status} {response.reason_phrase}: {summary}"
+    kwargs: dict[str, Any] = {
+        "status_code": status,
+        "body": body,
+        "text": text,
+        "headers": response.headers,
+        "method": method,
+        "url": url,
+        "outcome_unknown": outcome_unknown,
+        "hint": hint,
+    }
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIStatusError
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=parse_retry_after(response.headers), **kwargs)
+    return cls(message, **kwargs)
+
+
+def decode_json(response: httpx.Response) -> Any:
+    """The JSON body of a successful response, or DecodeError with the raw text."""
+    text = response.text
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise DecodeError(
+            f"{response.request.method} {response.request.url} returned a body that is not "
+            f"JSON ({exc}): {_snippet(text)!r}",
+            text=text,
+            status_code=response.status_code,
+            method=response.request.method,
+            url=str(response.request.url),
+        ) from exc
+
+
+def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: httpx.Response) -> T:
+    """Structure decoded JSON into `cls`, or raise DecodeError naming what was wrong."""
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:  # cattrs raises many kinds; all mean "not what was documented"
+        if isinstance(exc, cattrs.BaseValidationError):
+            reasons = "; ".join(cattrs.transform_error(exc, path=_type_name(cls)))
+        else:
+            reasons = f"{type(exc).__name__}: {exc}"
+        raise DecodeError(
+            f"{response.request.method} {response.request.url}: the response does not "
+            f"decode as {_type_name(cls)} ({reasons})",
+            text=response.text,
+            status_code=response.status_code,
+            method=response.request.method,
+            url=str(response.request.url),
+        ) from exc
+
+
+def _type_name(cls: Any) -> str:
+    return getattr(cls, "__name__", None) or repr(cls)

@@ -1,0 +1,77 @@
+"""When to retry a failed request, and how long to wait first."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import attrs
+
+from ._errors import (
+    APIStatusError,
+    ConnectError,
+    RateLimitError,
+    SDKError,
+    TransportError,
+)
+
+__all__ = ["RetryPolicy"]
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How many times, and after how long, a failed request is sent again.
+
+    Reads (GET) are retried on connection errors, timeouts, broken connections and
+    the statuses 429, 500, 502, 503 and 504. Requests that create something (a
+    withdrawal, an invoice, an order, a token) are retried only when they provably
+    never left: a failed connection.
+
+    The wait grows exponentially from `initial_delay` up to `max_delay`, less a
+    random share of up to `jitter` of it, so many clients do not retry in step. A
+    429's `Retry-After` is honoured as given when it is at most `max_retry_after`;
+    a longer one is not waited out: the RateLimitError is raised with `retry_after`
+    set, for the caller to schedule.
+    """
+
+    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
+    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
+    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+    jitter: float = attrs.field(
+        default=0.25, validator=[attrs.validators.ge(0.0), attrs.validators.le(1.0)]
+    )
+
+    def should_retry(self, error: SDKError, *, attempt: int, idempotent: bool) -> bool:
+        """Whether the failed attempt number `attempt` (0-based) is sent again."""
+        if attempt >= self.max_retries:
+            return False
+        if isinstance(error, ConnectError):
+            return True  # it never left, so sending it again cannot duplicate it
+        if not idempotent:
+            return False
+        if isinstance(error, RateLimitError):
+            return error.retry_after is None or error.retry_after <= self.max_retry_after
+        if isinstance(error, APIStatusError):
+            return error.status_code in RETRYABLE_STATUSES
+        return isinstance(error, TransportError)
+
+    def delay(
+        self,
+        attempt: int,
+        *,
+        retry_after: float | None = None,
+        random_fraction: Callable[[], float] = random.random,
+    ) -> float:
+        """Seconds to wait before retry number `attempt + 1`."""
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        backoff = min(self.max_delay, self.initial_delay * (2.0**attempt))
+        return backoff * (1.0 - self.jitter * random_fraction())

@@ -1,0 +1,280 @@
+"""The one place requests are sent: base URL, timeouts, retries and error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from enum import Enum
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from ._errors import (
+    ConnectError,
+    NetworkError,
+    RateLimitError,
+    RequestTimeout,
+    SDKError,
+    TransportError,
+)
+from ._responses import error_from_response
+from ._retry import RetryPolicy
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_TIMEOUT",
+    "Transport",
+    "TimeoutTypes",
+    "encode_json",
+]
+
+#: Connect quickly or fail; allow a slow answer.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: Enough connections for a busy service; idle ones are kept briefly for reuse.
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+TimeoutTypes = float | httpx.Timeout
+
+_NO_AUTH = httpx.Auth()  # a flow that adds nothing: for calls that must not carry credentials
+
+# Failures that happen before a single byte of the request is written.
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.ProxyError,
+)
+
+
+def encode_json(value: Any) -> bytes:
+    """Serialise a request body once, exactly as the APIs' reference clients do.
+
+    The text matches `json.dumps(value)` (ASCII only, `", "` and `": "` separators),
+    except that a `Decimal` is written as the exact JSON number it holds. A float
+    is refused: it cannot hold an amount exactly.
+    """
+    return _encode(value).encode("ascii")
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"cannot send a non-finite number: {value}")
+        return format(value, "f")
+    if isinstance(value, float):
+        raise TypeError("refusing to serialise a float; pass a Decimal or a str")
+    if isinstance(value, Mapping):
+        items = (f"{json.dumps(str(key))}: {_encode(inner)}" for key, inner in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_encode(inner) for inner in value) + "]"
+    if value is None or isinstance(value, (str, int, bool)):
+        return json.dumps(value)
+    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
+
+
+class Transport:
+    """Sends requests to one base URL over an `httpx.AsyncClient`, with retries.
+
+    Give it an `http_client` to share a connection pool (a FastAPI app's client,
+    say) or a `transport` to run against something other than the network (tests,
+    an in-process server). A client it did not create is never closed by it.
+
+    Paths are always joined to `base_url`; an absolute URL is refused, and
+    redirects are never followed, so credentials cannot reach another host.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+        logger: logging.Logger | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        url = httpx.URL(base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+        if url.query or url.fragment:
+            raise ValueError(f"base_url must not carry a query or fragment, got {base_url!r}")
+        if http_client is not None and transport is not None:
+            raise ValueError("pass either http_client or transport, not both")
+        self._base_url = str(url).rstrip("/")
+        self._auth = auth
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._headers = dict(headers or {})
+        self._logger = logger or logging.getLogger("common.transport")
+        self._sleep = sleep
+        self._owns_client = http_client is None
+        self._client = http_client or httpx.AsyncClient(
+            transport=transport, timeout=self._timeout, limits=DEFAULT_LIMITS
+        )
+
+    def __repr__(self) -> str:
+        return f"<Transport base_url={self._base_url!r}>"
+
+    @property
+    def base_url(self) -> str:
+        """The configured base URL, without a trailing slash."""
+        return self._base_url
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy in force."""
+        return self._retry
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the underlying client is closed."""
+        return self._client.is_closed
+
+    async def aclose(self) -> None:
+        """Close the connection pool, if this transport created it."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> Transport:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def url_for(self, path: str) -> str:
+        """The absolute URL of `path` under the base URL."""
+        if not path.startswith("/") or path.startswith("//"):
+            raise ValueError(f"expected a path starting with a single '/', got {path!r}")
+        return self._base_url + path
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        form: Mapping[str, str] | None = None,
+        timeout: TimeoutTypes | None = None,
+        authenticated: bool = True,
+        idempotent: bool | None = None,
+        hint: str | None = None,
+    ) -> httpx.Response:
+        """Send one logical request, retrying as the policy allows.
+
+        Returns the successful response, or raises the SDK error for the last
+        attempt. `idempotent` defaults to True for GET/HEAD/OPTIONS only; a request
+        that is not idempotent is retried only when it provably never left, and its
+        errors say the outcome is unknown (with `hint` on how to find it out).
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in ("GET", "HEAD", "OPTIONS")
+        url = self.url_for(path)
+        headers = {"Accept": "application/json", **self._headers}
+        content: bytes | None = None
+        if json is not None and form is not None:
+            raise ValueError("pass either json or form, not both")
+        if json is not None:
+            content = encode_json(json)  # once: every attempt signs and sends these bytes
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        elif form is not None:
+            content = urlencode(list(form.items())).encode("ascii")
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        request_timeout = (
+            self._timeout
+            if timeout is None
+            else timeout
+            if isinstance(timeout, httpx.Timeout)
+            else httpx.Timeout(timeout)
+        )
+        auth = (self._auth or _NO_AUTH) if authenticated else _NO_AUTH
+
+        attempt = 0
+        while True:
+            request = self._client.build_request(
+                method,
+                url,
+                params=params,
+                content=content,
+                headers=headers,
+                timeout=request_timeout,
+            )
+            error: SDKError
+            try:
+                response = await self._client.send(request, auth=auth, follow_redirects=False)
+            except httpx.TransportError as exc:
+                error = _transport_error(exc, request, idempotent=idempotent, hint=hint)
+                cause: BaseException = exc
+            else:
+                if response.is_success:
+                    self._logger.debug(
+                        "%s %s -> %d (attempt %d)",
+                        method,
+                        request.url,
+                        response.status_code,
+                        attempt + 1,
+                    )
+                    return response
+                unknown = not idempotent and response.status_code >= 500
+                error = error_from_response(response, outcome_unknown=unknown, hint=hint)
+                cause = error
+            if not self._retry.should_retry(error, attempt=attempt, idempotent=idempotent):
+                self._logger.debug("%s %s failed (attempt %d): %s", method, url, attempt + 1, error)
+                if cause is error:
+                    raise error
+                raise error from cause
+            retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+            delay = self._retry.delay(attempt, retry_after=retry_after)
+            self._logger.info(
+                "%s %s failed (attempt %d): %s; retrying in %.2fs",
+                method,
+                url,
+                attempt + 1,
+                type(error).__name__,
+                delay,
+            )
+            await self._sleep(delay)
+            attempt += 1
+
+
+def _transport_error(
+    exc: httpx.TransportError, request: httpx.Request, *, idempotent: bool, hint: str | None
+) -> TransportError:
+    method, url = request.method, str(request.url)
+    if isinstance(exc, _NEVER_SENT):
+        return ConnectError(
+            f"{method} {url}: could not connect ({type(exc).__name__}: {exc}); "
+            "the request was not sent",
+            method=method,
+            url=url,
+        )
+    cls: type[TransportError] = (
+        RequestTimeout if isinstance(exc, httpx.TimeoutException) else NetworkError
+    )
+    what = "no response in time" if cls is RequestTimeout else "the connection broke"
+    return cls(
+        f"{method} {url}: {what} ({type(exc).__name__}: {exc})",
+        method=method,
+        url=url,
+        may_have_reached_server=True,
+        outcome_unknown=not idempotent,
+        hint=hint,
+    )
