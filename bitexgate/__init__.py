@@ -1,0 +1,87 @@
+"""An asyncio client for the bitexbit Gateway: payment methods, wallets, invoices, withdrawals.
+
+from bitexgate import BitexGateClient
+
+async with BitexGateClient(api_key=KEY, secret=SECRET) as gw:
+    methods = await gw.payment_methods.list()
+"""
+
+from common import (
+    APIStatusError,
+    AsyncPaginator,
+    AuthenticationError,
+    BadRequestError,
+    ConnectError,
+    DecodeError,
+    InternalServerError,
+    NetworkError,
+    NotFoundError,
+    Page,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeout,
+    RetryPolicy,
+    SDKError,
+    ServerError,
+    ServiceUnavailableError,
+    TransportError,
+    ValidationError,
+)
+from common._version import __version__
+
+from ._auth import GatewayAuth, sign
+from ._client import DEFAULT_BASE_URL, BitexGateClient
+from ._enums import DepositStatus, FeePayer, WithdrawStatus
+from ._models import (
+    Conversion,
+    Deposit,
+    Invoice,
+    InvoiceDeposit,
+    PaymentMethod,
+    Wallet,
+    Withdrawal,
+)
+from ._resources import Invoices, PaymentMethods, Wallets, Withdrawals
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "APIStatusError",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "BadRequestError",
+    "BitexGateClient",
+    "ConnectError",
+    "Conversion",
+    "DecodeError",
+    "Deposit",
+    "DepositStatus",
+    "FeePayer",
+    "GatewayAuth",
+    "InternalServerError",
+    "Invoice",
+    "InvoiceDeposit",
+    "Invoices",
+    "NetworkError",
+    "NotFoundError",
+    "Page",
+    "PaginationError",
+    "PaymentMethod",
+    "PaymentMethods",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeout",
+    "RetryPolicy",
+    "SDKError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "TransportError",
+    "ValidationError",
+    "Wallet",
+    "Wallets",
+    "WithdrawStatus",
+    "Withdrawal",
+    "Withdrawals",
+    "__version__",
+    "sign",
+]

@@ -32,11 +32,14 @@ from ._responses import (
     error_from_response,
     parse_retry_after,
     structure,
+    structure_list,
 )
 from ._retry import RetryPolicy
 from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, TimeoutTypes, Transport, encode_json
+from ._version import __version__
 
 __all__ = [
+    "__version__",
     "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "APIStatusError",
@@ -72,6 +75,7 @@ __all__ = [
     "parse_retry_after",
     "query_of_link",
     "structure",
+    "structure_list",
     "to_bool",
     "to_decimal",
     "to_int",

@@ -129,8 +129,9 @@ def make_converter(*, strict: bool = False, detailed_validation: bool = True) ->
     converter = cattrs.Converter(forbid_extra_keys=strict, detailed_validation=detailed_validation)
     converter.register_structure_hook(Decimal, lambda value, _: to_decimal(value))
     converter.register_unstructure_hook(Decimal, str)
-    converter.register_structure_hook(int, lambda value, _: to_int(value))
-    converter.register_structure_hook(bool, lambda value, _: to_bool(value))
+    # Exact-type predicates: a singledispatch hook on int would also catch IntEnums.
+    converter.register_structure_hook_func(lambda t: t is int, lambda value, _: to_int(value))
+    converter.register_structure_hook_func(lambda t: t is bool, lambda value, _: to_bool(value))
     converter.register_structure_hook(datetime, lambda value, _: parse_datetime(value))
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     configure_union_passthrough(str | int | bool | None, converter)

@@ -10,7 +10,7 @@ import email.utils
 import json
 import time
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import cattrs
 import httpx
@@ -35,6 +35,7 @@ __all__ = [
     "error_from_response",
     "parse_retry_after",
     "structure",
+    "structure_list",
 ]
 
 T = TypeVar("T")
@@ -171,6 +172,14 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: ht
             method=response.request.method,
             url=str(response.request.url),
         ) from exc
+
+
+def structure_list(
+    converter: cattrs.Converter, data: Any, item: type[T], response: httpx.Response
+) -> list[T]:
+    """Structure a decoded JSON list into `list[item]`, or raise DecodeError."""
+    list_of: Any = cast(Any, list)[item]
+    return cast("list[T]", structure(converter, data, list_of, response))
 
 
 def _type_name(cls: Any) -> str:
