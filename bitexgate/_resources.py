@@ -5,7 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from common import AsyncPaginator, Page, TimeoutTypes, Transport, decode_json, structure
+from common import (
+    AsyncPaginator,
+    DecodeError,
+    Page,
+    TimeoutTypes,
+    Transport,
+    decode_json,
+    structure,
+)
 
 from ._enums import DepositStatus, WithdrawStatus
 from ._models import CONVERTER, Deposit, Invoice, InvoiceDeposit, PaymentMethod, Wallet, Withdrawal
@@ -52,7 +60,17 @@ class _Gateway:
         response = await self.transport.request(
             "POST", path, json=body, timeout=timeout, idempotent=False, hint=hint
         )
-        return structure(CONVERTER, decode_json(response), item, response)
+        try:
+            return structure(CONVERTER, decode_json(response), item, response)
+        except DecodeError as exc:
+            raise DecodeError(
+                f"{exc.message} The server accepted the request (HTTP {response.status_code}), "
+                f"so it has probably taken effect; do not send it again unchecked. {hint}",
+                text=exc.text,
+                status_code=exc.status_code,
+                method=exc.method,
+                url=exc.url,
+            ) from exc
 
     def paginate(
         self,

@@ -1,0 +1,144 @@
+"""Bad input is refused with a clear error naming the field, and nothing is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import respx
+
+from bitexgate import BitexGateClient, ValidationError
+from tests.conftest import fixture_json
+
+from .conftest import API_KEY, SECRET
+
+Call = Callable[[BitexGateClient], Awaitable[Any]]
+
+WITHDRAWAL = {"ticker": "USDT", "network": "tron", "address": "T1", "amount": Decimal("22")}
+INVOICE = {
+    "ticker": "USDT",
+    "network": "payeer",
+    "amount": Decimal("120"),
+    "client_ip": "203.0.113.7",
+}
+
+
+def withdraw(**changes: Any) -> Call:
+    return lambda gw: gw.withdrawals.create(**{**WITHDRAWAL, **changes})
+
+
+def invoice(**changes: Any) -> Call:
+    return lambda gw: gw.invoices.create(**{**INVOICE, **changes})
+
+
+def wallet(**changes: Any) -> Call:
+    return lambda gw: gw.wallets.create(**{"ticker": "ETH", "network": "ethereum", **changes})
+
+
+async def first_page(paginator: Any) -> Any:
+    return await paginator
+
+
+CASES: list[tuple[str, Call, str, str]] = [
+    ("missing ticker", withdraw(ticker=""), "ticker", "required"),
+    ("blank network", withdraw(network="   "), "network", "required"),
+    ("ticker not text", withdraw(ticker=5), "ticker", "string"),
+    ("crypto without address", withdraw(address=None), "address", "required for a crypto"),
+    ("empty address", withdraw(address=""), "address", "empty"),
+    ("address and card", withdraw(card="4111"), "card", "not both"),
+    ("zero amount", withdraw(amount=Decimal("0")), "amount", "greater than zero"),
+    ("negative amount", withdraw(amount=-1), "amount", "greater than zero"),
+    ("float amount", withdraw(amount=22.5), "amount", "not a float"),
+    ("text amount", withdraw(amount="lots"), "amount", "decimal number"),
+    ("NaN amount", withdraw(amount=Decimal("NaN")), "amount", "finite"),
+    ("missing amount", withdraw(amount=None), "amount", "required"),
+    ("fee payer 3", withdraw(fee_payer=3), "fee_payer", "FeePayer.BALANCE (1)"),
+    ("fee payer 0", withdraw(fee_payer=0), "fee_payer", "FeePayer.AMOUNT (2)"),
+    ("fee payer text", withdraw(fee_payer="1"), "fee_payer", "got '1'"),
+    ("fee payer bool", withdraw(fee_payer=True), "fee_payer", "got True"),
+    ("auto buy float", withdraw(auto_buy_percent=1.5), "auto_buy_percent", "not a float"),
+    ("callback not a URL", withdraw(callback_url="example.com/cb"), "callback_url", "http(s)"),
+    ("invoice amount zero", invoice(amount=0), "amount", "greater than zero"),
+    ("invoice without client ip", invoice(client_ip=""), "client_ip", "required"),
+    ("invoice bad client ip", invoice(client_ip="localhost"), "client_ip", "IPv4 or IPv6"),
+    ("invoice payment url", invoice(payment_url="ftp://x"), "payment_url", "http(s)"),
+    ("invoice convert limit", invoice(convert_limit=Decimal("-5")), "convert_limit", "greater"),
+    ("wallet convert percent float", wallet(convert_percent=2.0), "convert_percent", "float"),
+    ("wallet without network", wallet(network=""), "network", "required"),
+    (
+        "page size zero",
+        lambda gw: first_page(gw.wallets.list(page_size=0)),
+        "page_size",
+        "positive",
+    ),
+    ("page negative", lambda gw: first_page(gw.invoices.list(page=-1)), "page", "positive"),
+    ("blank ordering", lambda gw: gw.payment_methods.list(ordering=" "), "ordering", "field"),
+    (
+        "status text",
+        lambda gw: first_page(gw.wallets.history(status="done")),
+        "status",
+        "DepositStatus",
+    ),
+    ("txid not text", lambda gw: first_page(gw.withdrawals.history(txid=5)), "txid", "string"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "rule"),
+    [pytest.param(call, field, rule, id=name) for name, call, field, rule in CASES],
+)
+async def test_refused_before_sending(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter, call: Call, field: str, rule: str
+) -> None:
+    catch_all = gateway_mock.route().respond(500)
+    with pytest.raises(ValidationError) as caught:
+        await call(gw)
+    assert caught.value.field == field
+    assert rule in caught.value.rule
+    assert str(caught.value).startswith(f"{field}: ")
+    assert catch_all.call_count == 0
+
+
+async def test_fiat_method_needs_a_card_once_the_sdk_knows_it_is_fiat(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    gateway_mock.get("/api/gateway/payment-methods").respond(
+        json=fixture_json("bitexgate", "payment_methods.json")
+    )
+    withdraw_route = gateway_mock.post("/api/gateway/withdraw/create").respond(500)
+    await gw.payment_methods.list()
+
+    with pytest.raises(ValidationError) as caught:
+        await gw.withdrawals.create(
+            ticker="UAH", network="wiretransfer", address="UA123", amount=Decimal("150")
+        )
+    assert caught.value.field == "card"
+    assert "fiat" in caught.value.rule
+
+    with pytest.raises(ValidationError) as caught:
+        await gw.withdrawals.create(
+            ticker="BTC", network="bitcoin", card="4111111111111111", amount=Decimal("1")
+        )
+    assert caught.value.field == "address"
+    assert withdraw_route.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"api_key": "", "secret": SECRET}, "api_key"),
+        ({"api_key": API_KEY, "secret": "  "}, "secret"),
+        ({"api_key": API_KEY, "secret": SECRET, "signature_window": 0}, "signature_window"),
+    ],
+)
+def test_client_configuration_is_checked(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        BitexGateClient(**kwargs)
+    assert caught.value.field == field
+
+
+def test_base_url_must_be_http() -> None:
+    with pytest.raises(ValueError, match="base_url"):
+        BitexGateClient(api_key=API_KEY, secret=SECRET, base_url="www.bitexbit.com")
