@@ -1,0 +1,130 @@
+"""The public surface is what we mean to publish, and the packages depend one way."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+import bitexgate
+import common
+
+ROOT = Path(__file__).parent.parent
+
+ERRORS = {
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConnectError",
+    "DecodeError",
+    "InternalServerError",
+    "NetworkError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeout",
+    "SDKError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "TransportError",
+    "ValidationError",
+}
+
+
+def test_bitexgate_exports() -> None:
+    assert set(bitexgate.__all__) == ERRORS | {
+        "DEFAULT_BASE_URL",
+        "AsyncPaginator",
+        "BitexGateClient",
+        "Conversion",
+        "Deposit",
+        "DepositStatus",
+        "FeePayer",
+        "GatewayAuth",
+        "Invoice",
+        "InvoiceDeposit",
+        "Invoices",
+        "Page",
+        "PaymentMethod",
+        "PaymentMethods",
+        "RetryPolicy",
+        "Wallet",
+        "Wallets",
+        "WithdrawStatus",
+        "Withdrawal",
+        "Withdrawals",
+        "__version__",
+        "sign",
+    }
+
+
+def test_common_exports() -> None:
+    assert set(common.__all__) == ERRORS | {
+        "DEFAULT_LIMITS",
+        "DEFAULT_TIMEOUT",
+        "AsyncPaginator",
+        "OpenIntEnum",
+        "OpenStrEnum",
+        "Page",
+        "RetryPolicy",
+        "TimeoutTypes",
+        "Transport",
+        "__version__",
+        "decode_json",
+        "describe_error_body",
+        "encode_json",
+        "error_from_response",
+        "make_converter",
+        "parse_datetime",
+        "parse_retry_after",
+        "query_of_link",
+        "structure",
+        "structure_list",
+        "to_bool",
+        "to_decimal",
+        "to_int",
+    }
+
+
+@pytest.mark.parametrize("module", [bitexgate, common])
+def test_every_exported_name_exists_and_is_public(module: object) -> None:
+    for name in module.__all__:  # type: ignore[attr-defined]
+        member = getattr(module, name)
+        if inspect.isclass(member) or inspect.isfunction(member):
+            assert member.__module__.split(".")[0] in ("bitexgate", "bityclient", "common")
+
+
+def test_errors_are_the_same_classes_in_every_package() -> None:
+    for name in ERRORS:
+        assert getattr(bitexgate, name) is getattr(common, name)
+
+
+def imported_packages(package: str) -> set[str]:
+    found: set[str] = set()
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("common", {"bitexgate", "bityclient"}),
+        ("bitexgate", {"bityclient"}),
+        ("bityclient", {"bitexgate"}),
+    ],
+)
+def test_dependencies_point_one_way(package: str, forbidden: set[str]) -> None:
+    assert not imported_packages(package) & forbidden
+
+
+@pytest.mark.parametrize("package", ["common", "bitexgate", "bityclient"])
+def test_py_typed_is_shipped(package: str) -> None:
+    assert (ROOT / package / "py.typed").is_file()
