@@ -119,6 +119,10 @@ def parse_datetime(value: Any) -> datetime:
     return parsed.replace(tzinfo=timezone(sign * offset))
 
 
+def _structure_int(value: Any, cl: type[int]) -> int:
+    return to_int(value) if cl is int else cl(value)
+
+
 def make_converter(*, strict: bool = False, detailed_validation: bool = True) -> cattrs.Converter:
     """A converter for the SDK's attrs models.
 
@@ -129,9 +133,11 @@ def make_converter(*, strict: bool = False, detailed_validation: bool = True) ->
     converter = cattrs.Converter(forbid_extra_keys=strict, detailed_validation=detailed_validation)
     converter.register_structure_hook(Decimal, lambda value, _: to_decimal(value))
     converter.register_unstructure_hook(Decimal, str)
-    # Exact-type predicates: a singledispatch hook on int would also catch IntEnums.
-    converter.register_structure_hook_func(lambda t: t is int, lambda value, _: to_int(value))
-    converter.register_structure_hook_func(lambda t: t is bool, lambda value, _: to_bool(value))
+    # cattrs' own singledispatch hooks for int (and so bool) take precedence over any
+    # predicate hook, so these must be singledispatch hooks too. The int one also
+    # receives int subclasses (IntEnums): those are built by their own constructor.
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(bool, lambda value, _: to_bool(value))
     converter.register_structure_hook(datetime, lambda value, _: parse_datetime(value))
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     configure_union_passthrough(str | int | bool | None, converter)

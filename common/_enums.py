@@ -30,7 +30,16 @@ def _pseudo_member(cls: type[_E], value: Any, base: Any) -> _E:
         return member  # type: ignore[no-any-return]
 
 
-class OpenIntEnum(enum.IntEnum):
+class _OpenIntEnumType(enum.EnumMeta):
+    """Refuses a bool before the value lookup, where `True` would find the member 1."""
+
+    def __call__(cls, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) and not args and not kwargs:
+            raise ValueError(f"{value!r} is not a valid {cls.__qualname__}")
+        return super().__call__(value, *args, **kwargs)
+
+
+class OpenIntEnum(enum.IntEnum, metaclass=_OpenIntEnumType):
     """An IntEnum that accepts numeric text ("5") and keeps unknown codes."""
 
     @classmethod

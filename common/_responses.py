@@ -90,7 +90,7 @@ def describe_error_body(body: Any, text: str) -> str:
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
     """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date)."""
-    value = headers.get("retry-after")
+    value = httpx.Headers(headers).get("retry-after")
     if value is None:
         return None
     value = value.strip()

@@ -108,6 +108,8 @@ class Transport:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+        if url.userinfo:
+            raise ValueError("base_url must not carry credentials (user:password@)")
         if url.query or url.fragment:
             raise ValueError(f"base_url must not carry a query or fragment, got {base_url!r}")
         if http_client is not None and transport is not None:

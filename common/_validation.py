@@ -64,10 +64,21 @@ def amount(field: str, value: Any, *, max_places: int | None = None) -> Decimal:
     result = decimal_value(field, value)
     if result <= 0:
         raise ValidationError(field, f"must be greater than zero, got {result}")
-    if max_places is not None:
-        exponent = result.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > max_places:
-            raise ValidationError(
-                field, f"must have at most {max_places} decimal digits, got {result}"
-            )
+    if max_places is not None and _decimal_places(result) > max_places:
+        raise ValidationError(field, f"must have at most {max_places} decimal digits, got {result}")
     return result
+
+
+def _decimal_places(value: Decimal) -> int:
+    """Digits after the point of a non-zero value, trailing zeros aside.
+
+    Exact, unlike `normalize()`, which rounds to the context's precision and
+    overflows on a huge exponent.
+    """
+    _, digits, exponent = value.as_tuple()
+    places = -int(exponent)  # a finite Decimal's exponent is an int
+    for digit in reversed(digits):
+        if places <= 0 or digit != 0:
+            break
+        places -= 1
+    return max(places, 0)

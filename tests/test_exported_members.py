@@ -61,34 +61,6 @@ def test_bitexgate_exports() -> None:
     }
 
 
-def test_common_exports() -> None:
-    assert set(common.__all__) == ERRORS | {
-        "DEFAULT_LIMITS",
-        "DEFAULT_TIMEOUT",
-        "AsyncPaginator",
-        "OpenIntEnum",
-        "OpenStrEnum",
-        "Page",
-        "RetryPolicy",
-        "TimeoutTypes",
-        "Transport",
-        "__version__",
-        "decode_json",
-        "describe_error_body",
-        "encode_json",
-        "error_from_response",
-        "make_converter",
-        "parse_datetime",
-        "parse_retry_after",
-        "query_of_link",
-        "structure",
-        "structure_list",
-        "to_bool",
-        "to_decimal",
-        "to_int",
-    }
-
-
 @pytest.mark.parametrize("module", [bitexgate, common])
 def test_every_exported_name_exists_and_is_public(module: object) -> None:
     for name in module.__all__:  # type: ignore[attr-defined]
@@ -103,6 +75,7 @@ def test_errors_are_the_same_classes_in_every_package() -> None:
 
 
 def imported_packages(package: str) -> set[str]:
+    """Top-level packages imported anywhere in `package` (relative imports aside)."""
     found: set[str] = set()
     for path in (ROOT / package).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -122,7 +95,9 @@ def imported_packages(package: str) -> set[str]:
     ],
 )
 def test_dependencies_point_one_way(package: str, forbidden: set[str]) -> None:
-    assert not imported_packages(package) & forbidden
+    imported = imported_packages(package)
+    assert "httpx" in imported or package != "common"  # the scan does see imports
+    assert not imported & forbidden
 
 
 @pytest.mark.parametrize("package", ["common", "bitexgate", "bityclient"])
