@@ -1,0 +1,116 @@
+"""An asyncio client for the Bity v1 API: rates, orders and OAuth login.
+
+```python
+from decimal import Decimal
+from bityclient import BityClient, OrderCategory
+
+async with BityClient(client_id=CLIENT_ID) as bity:
+    await bity.login(username="+41...", password="...")
+    sell = await bity.rates.we_sell("ETHBTC")
+    order = await bity.orders.create(
+        category=OrderCategory.BUY_ETH, amount=Decimal("0.5"), crypto_address="0x..."
+    )
+```
+
+The shared error tree, RetryPolicy, AsyncPaginator and Page are re-exported here.
+"""
+
+from common import (
+    APIStatusError,
+    AsyncPaginator,
+    AuthenticationError,
+    BadRequestError,
+    ConnectError,
+    DecodeError,
+    InternalServerError,
+    NetworkError,
+    NotFoundError,
+    Page,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeout,
+    RetryPolicy,
+    SDKError,
+    ServerError,
+    ServiceUnavailableError,
+    TransportError,
+    ValidationError,
+)
+
+from ._auth import BityAuth, dump_token, load_token
+from ._client import BityClient
+from ._errors import LoginRequiredError, SessionExpiredError
+from ._models import (
+    AmountMode,
+    Currency,
+    InputHandlingMode,
+    InputTransaction,
+    ListMeta,
+    Order,
+    OrderCategory,
+    OrderStatus,
+    OutputTransaction,
+    PairRate,
+    PaymentMethod,
+    Rate,
+    Token,
+    TransactionStatus,
+)
+from ._pagination import BityPage, BityPaginator
+from ._resources import OrdersResource, RatesResource, UsersResource
+
+__all__ = [
+    # client and session
+    "BityClient",
+    "BityAuth",
+    "Token",
+    "dump_token",
+    "load_token",
+    # endpoint namespaces
+    "OrdersResource",
+    "RatesResource",
+    "UsersResource",
+    # models
+    "InputTransaction",
+    "ListMeta",
+    "Order",
+    "OutputTransaction",
+    "PairRate",
+    "Rate",
+    # code tables
+    "AmountMode",
+    "Currency",
+    "InputHandlingMode",
+    "OrderCategory",
+    "OrderStatus",
+    "PaymentMethod",
+    "TransactionStatus",
+    # pagination
+    "AsyncPaginator",
+    "BityPage",
+    "BityPaginator",
+    "Page",
+    # retries
+    "RetryPolicy",
+    # errors
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConnectError",
+    "DecodeError",
+    "InternalServerError",
+    "LoginRequiredError",
+    "NetworkError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeout",
+    "SDKError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "SessionExpiredError",
+    "TransportError",
+    "ValidationError",
+]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import bitexgate
+import bityclient
 import common
 
 ROOT = Path(__file__).parent.parent
@@ -72,6 +73,7 @@ def test_every_exported_name_exists_and_is_public(module: object) -> None:
 def test_errors_are_the_same_classes_in_every_package() -> None:
     for name in ERRORS:
         assert getattr(bitexgate, name) is getattr(common, name)
+        assert getattr(bityclient, name) is getattr(common, name)
 
 
 def imported_packages(package: str) -> set[str]:

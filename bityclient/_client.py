@@ -1,0 +1,161 @@
+"""`BityClient`: the entry point of the Bity v1 SDK."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from types import TracebackType
+
+import httpx
+
+from common import DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes, Transport
+from common._version import __version__
+
+from . import _validation as check
+from ._auth import BityAuth, Clock, TokenUpdateCallback, utcnow
+from ._decode import decode_grant
+from ._models import Token
+from ._resources import OrdersResource, RatesResource, UsersResource
+
+__all__ = ["DEFAULT_BASE_URL", "TOKEN_PATH", "BityClient"]
+
+DEFAULT_BASE_URL = "https://bity.com"
+#: The OAuth token endpoint, under the base URL (not under /api/v1/).
+TOKEN_PATH = "/o/token/"  # noqa: S105 (a path, not a secret)
+
+
+class BityClient:
+    """An async client of the Bity v1 API.
+
+    ```python
+    async with BityClient(client_id=CLIENT_ID) as bity:
+        await bity.login(username="+41...", password="...")
+        async for rate in bity.rates.list():
+            ...
+    ```
+
+    Endpoints live on `users`, `rates` and `orders`. After `login()` the token is
+    kept and refreshed by itself (see `BityAuth`); pass a stored `token=` to resume
+    a session, and `on_token_update` to store each new one (`dump_token`). If that
+    callback raises, the error propagates from the call that brought the new token
+    (which is in use all the same): a session that cannot be stored is not hidden.
+
+    `http_client` shares a caller's `httpx.AsyncClient` (never closed by this
+    client); `transport` runs it over something other than the network (tests).
+    `clock` tells the time for token expiry, `refresh_leeway` how many seconds
+    before expiry a token is renewed.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        base_url: str = DEFAULT_BASE_URL,
+        token: Token | None = None,
+        on_token_update: TokenUpdateCallback | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        refresh_leeway: float = 60.0,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._client_id = check.no_spaces(client_id, field="client_id")
+        if token is not None and not isinstance(token, Token):
+            raise TypeError(f"token must be a Token (see load_token), got {type(token).__name__}")
+        self._clock = clock
+        self._auth = BityAuth(
+            client_id=self._client_id,
+            request_token=self._request_token,
+            token=token,
+            on_token_update=on_token_update,
+            refresh_leeway=refresh_leeway,
+            clock=clock,
+        )
+        self._transport = Transport(
+            base_url,
+            auth=self._auth,
+            timeout=timeout,
+            retry=retry,
+            http_client=http_client,
+            transport=transport,
+            headers={"User-Agent": f"bityclient-python/{__version__}"},
+            logger=logging.getLogger("bityclient"),
+        )
+        self.users = UsersResource(self._transport)
+        self.rates = RatesResource(self._transport)
+        self.orders = OrdersResource(self._transport)
+
+    def __repr__(self) -> str:
+        state = "logged in" if self._auth.token is not None else "not logged in"
+        return (
+            f"<BityClient base_url={self._transport.base_url!r} "
+            f"client_id={self._client_id!r} {state}>"
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The configured base URL; the API lives under `/api/v1/` of it."""
+        return self._transport.base_url
+
+    @property
+    def auth(self) -> BityAuth:
+        """The OAuth strategy (token state, refresh)."""
+        return self._auth
+
+    @property
+    def token(self) -> Token | None:
+        """The token in use, or None before login (or after the session ended)."""
+        return self._auth.token
+
+    async def login(
+        self, *, username: str, password: str, timeout: TimeoutTypes | None = None
+    ) -> Token:
+        """Log in with the password grant; the token is kept and refreshed by itself.
+
+        `username` is the phone (`"+41..."`), e-mail or username, without spaces.
+        Wrong credentials raise AuthenticationError. The token is also passed to
+        `on_token_update`.
+        """
+        return await self._auth.login(
+            username=check.no_spaces(username, field="username"),
+            password=check.token_text(password, field="password"),
+            timeout=timeout,
+        )
+
+    async def refresh(self, *, timeout: TimeoutTypes | None = None) -> Token:
+        """Renew the token now with the refresh grant (it also happens by itself).
+
+        A refused refresh raises SessionExpiredError: log in again.
+        """
+        return await self._auth.refresh(timeout=timeout)
+
+    async def _request_token(
+        self, form: Mapping[str, str], *, hint: str, timeout: TimeoutTypes | None
+    ) -> Token:
+        sent_at = self._clock()  # expiry counts from before sending: errs on the early side
+        response = await self._transport.request(
+            "POST",
+            TOKEN_PATH,
+            form=form,
+            timeout=timeout,
+            authenticated=False,
+            idempotent=False,
+            hint=hint,
+        )
+        return decode_grant(response, issued_at=sent_at)
+
+    async def aclose(self) -> None:
+        """Close the connection pool, unless it belongs to a caller's `http_client`."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> BityClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,179 @@
+"""How Bity's JSON becomes models: the package converter and response decoding.
+
+`converter` is built once, at import, and tolerates keys the models do not know.
+The test suite builds a strict one with `make_bity_converter(strict=True)` and
+decodes every recorded sample with it, so drift from the reference is caught.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any, Generic, TypeVar
+
+import attrs
+import cattrs
+import httpx
+from cattrs.gen import make_dict_structure_fn, override
+
+from common import DecodeError, decode_json, make_converter, parse_datetime, structure
+
+from ._models import Currency, ListMeta, Order, Token
+
+__all__ = [
+    "ActivationBody",
+    "GrantBody",
+    "ListBody",
+    "bity_datetime",
+    "configure_converter",
+    "converter",
+    "decode",
+    "decode_grant",
+    "make_bity_converter",
+    "redact_secrets",
+]
+
+T = TypeVar("T")
+
+_META_KEYS = frozenset(field.name for field in attrs.fields(ListMeta) if field.name != "extra")
+
+
+@attrs.frozen
+class ListBody(Generic[T]):
+    """A list response: `meta` and `objects`."""
+
+    meta: ListMeta
+    objects: list[T]
+
+
+@attrs.frozen
+class ActivationBody:
+    """The answer of `user_signup/verifyphone/`."""
+
+    activated: bool
+
+
+@attrs.frozen
+class GrantBody:
+    """The answer of `/o/token/` before `expires_in` becomes an absolute time."""
+
+    access_token: str = attrs.field(repr=False)
+    token_type: str
+    expires_in: int | None = None
+    refresh_token: str | None = attrs.field(default=None, repr=False)
+    scope: str | None = None
+
+
+def bity_datetime(value: Any) -> datetime:
+    """A timezone-aware UTC datetime from Bity's zone-less ISO timestamps.
+
+    Text without a zone is read as UTC; text with one is converted to UTC.
+    """
+    parsed = parse_datetime(value)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _text(value: Any, cls: Any) -> Any:
+    # Refuses what is not a string (the default hook would turn a number into text);
+    # a str subclass (an OpenStrEnum) is built from the checked value.
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    return value if cls is str else cls(value)
+
+
+def _blank_currency(value: Any, _: Any) -> Currency | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected a currency code, got {type(value).__name__}")
+    return Currency(value)
+
+
+def configure_converter(conv: cattrs.Converter) -> cattrs.Converter:
+    """Teach a `common.make_converter()` converter Bity's conventions; returns it."""
+    conv.register_structure_hook(str, _text)
+    conv.register_structure_hook(datetime, lambda value, _: bity_datetime(value))
+    conv.register_structure_hook(
+        Order,
+        make_dict_structure_fn(
+            Order,
+            conv,
+            input_transactions=override(rename="inputtransactions"),
+            output_transactions=override(rename="outputtransactions"),
+            currency=override(struct_hook=_blank_currency),
+        ),
+    )
+    known_meta = make_dict_structure_fn(ListMeta, conv, extra=override(omit=True))
+
+    def structure_meta(value: Any, cls: Any) -> ListMeta:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"expected an object, got {type(value).__name__}")
+        meta = known_meta({k: v for k, v in value.items() if k in _META_KEYS}, cls)
+        extra = {str(k): v for k, v in value.items() if k not in _META_KEYS}
+        return attrs.evolve(meta, extra=extra)
+
+    conv.register_structure_hook(ListMeta, structure_meta)
+    return conv
+
+
+def make_bity_converter(*, strict: bool = False) -> cattrs.Converter:
+    """A new converter for the Bity models; `strict=True` refuses unknown keys."""
+    return configure_converter(make_converter(strict=strict))
+
+
+#: The package converter: tolerant of keys the reference does not list.
+converter = make_bity_converter()
+
+
+def decode(response: httpx.Response, cls: type[T]) -> T:
+    """The body of a successful response as `cls`, or DecodeError with the raw text."""
+    return structure(converter, decode_json(response), cls, response)
+
+
+_SECRET_VALUE = re.compile(
+    r"""("(?:access_token|refresh_token|password)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]*)""",
+)
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with the values of `access_token`, `refresh_token` and `password` masked."""
+    return _SECRET_VALUE.sub(r'\1"***"', text)
+
+
+def decode_grant(response: httpx.Response, *, issued_at: datetime) -> Token:
+    """The Token in a successful `/o/token/` answer.
+
+    A body that does not decode raises DecodeError whose message and `text` have
+    the token values masked: the raw body of a token answer is a credential.
+    """
+    try:
+        grant = converter.structure(decode_json(response), GrantBody)
+    except Exception as exc:  # noqa: BLE001 (any failure means "not a token": DecodeError)
+        if isinstance(exc, cattrs.BaseValidationError):
+            reason = "; ".join(cattrs.transform_error(exc, path="token"))
+        elif isinstance(exc, DecodeError):
+            reason = "not JSON"
+        else:
+            reason = type(exc).__name__
+        request = response.request
+        raise DecodeError(
+            f"{request.method} {request.url}: the answer does not decode as a token "
+            f"({redact_secrets(reason)}); token values are masked in `text`",
+            text=redact_secrets(response.text),
+            status_code=response.status_code,
+            method=request.method,
+            url=str(request.url),
+        ) from None
+    expires_at = None
+    if grant.expires_in is not None:
+        expires_at = issued_at + timedelta(seconds=grant.expires_in)
+    return Token(
+        access_token=grant.access_token,
+        token_type=grant.token_type,
+        refresh_token=grant.refresh_token,
+        scope=grant.scope,
+        expires_at=expires_at,
+    )

@@ -1,0 +1,63 @@
+"""The two errors Bity's OAuth session adds to the shared tree.
+
+```
+SDKError
+├── LoginRequiredError ............ no token at all: call login() first (nothing was sent)
+└── APIStatusError
+    └── AuthenticationError
+        └── SessionExpiredError ... the refresh was refused, or a 401 came with no
+                                    refresh token to renew it: log in again
+```
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common import APIStatusError, AuthenticationError, SDKError
+
+__all__ = ["LoginRequiredError", "SessionExpiredError"]
+
+LOG_IN_AGAIN = "The session must log in again: call `await client.login(...)`."
+
+
+class LoginRequiredError(SDKError):
+    """An endpoint that needs a token was called with none; the request was not sent."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "This endpoint needs a token and the client has none: call "
+            "`await client.login(username=..., password=...)` first, or pass `token=`."
+        )
+
+
+class SessionExpiredError(AuthenticationError):
+    """The session cannot be renewed: the refresh token was refused (`invalid_grant`)
+    or a 401 arrived with no refresh token. Log in again; the SDK will not retry.
+    """
+
+    @classmethod
+    def from_status_error(cls, error: APIStatusError, reason: str) -> SessionExpiredError:
+        """This error with the status, body and request of `error`, and `reason` first."""
+        return cls(
+            f"{reason}: {error.message} {LOG_IN_AGAIN}",
+            status_code=error.status_code,
+            body=error.body,
+            text=error.text,
+            headers=error.headers,
+            method=error.method,
+            url=error.url,
+        )
+
+    def again(self) -> SessionExpiredError:
+        """A fresh copy, raised to each caller that finds the session already ended."""
+        kwargs: dict[str, Any] = {
+            "status_code": self.status_code,
+            "body": self.body,
+            "text": self.text,
+            "headers": self.headers,
+            "method": self.method,
+            "url": self.url,
+        }
+        return SessionExpiredError(self.message, **kwargs)

@@ -1,0 +1,166 @@
+"""Checks on what a caller passes, run before anything is sent to Bity.
+
+Each raises `common.ValidationError(field, rule)`.
+
+Two choices where the reference leaves room:
+
+* Currency pairs are checked for shape only (two currency codes written
+  together, upper case: `ETHBTC`), not against the five currencies the
+  reference lists. The reference's own rate list shows a pair outside that list
+  (`"disabled": "USDUSD"`), so the list is known to be incomplete, and refusing
+  a pair the server serves would only get in the way. The server answers an
+  unknown pair with 404 (NotFoundError).
+* Orders are not checked against the order summary table (which category goes
+  with which currency and payment method). The reference contradicts itself
+  there: its order example pays a BUY_ETH with STRAIGHT, which the table does
+  not list; BANKXFER appears in the table but not among the payment methods; and
+  REP is "Sell" only in the currency table but has BUY_REP rows. A check built
+  on it would refuse the reference's own example, so the server decides (a
+  refusal is BadRequestError). What is checked is what the reference states
+  plainly: the amount (positive, at most eight decimal digits, not a float) and
+  the types and shapes of the other fields.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from common import OpenIntEnum, OpenStrEnum, ValidationError
+from common._validation import amount as _amount
+from common._validation import required_text
+
+__all__ = [
+    "AMOUNT_MAX_PLACES",
+    "amount_text",
+    "code",
+    "int_code",
+    "no_spaces",
+    "order_by",
+    "pair",
+    "phone",
+    "non_negative_int",
+    "positive_int",
+    "token_text",
+]
+
+#: "Maximum eight decimal digits" (the order's `amount`).
+AMOUNT_MAX_PLACES = 8
+
+_PAIR = re.compile(r"[A-Z0-9]{6,10}")
+_PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
+_NO_SPACE = re.compile(r"\S+")
+
+S = TypeVar("S", bound=OpenStrEnum)
+N = TypeVar("N", bound=OpenIntEnum)
+
+
+def pair(value: Any, *, field: str = "pair") -> str:
+    """A currency pair such as `ETHBTC`: two codes of 3 to 5 upper-case letters or digits."""
+    if not isinstance(value, str):
+        raise ValidationError(
+            field, f"must be a string such as 'ETHBTC', got {type(value).__name__}"
+        )
+    if not _PAIR.fullmatch(value):
+        hint = f" (did you mean {value.upper()!r}?)" if _PAIR.fullmatch(value.upper()) else ""
+        raise ValidationError(
+            field,
+            "must be two currency codes written together in upper case, such as 'ETHBTC', "
+            f"got {value!r}{hint}",
+        )
+    return value
+
+
+def phone(value: Any, *, field: str = "phone") -> str:
+    """A phone number in international format: `+`, then 7 to 15 digits, no spaces."""
+    text = required_text(field, value)
+    if not text.startswith("+"):
+        raise ValidationError(field, f"must start with '+' and the country code, got {text!r}")
+    if not _PHONE.fullmatch(text):
+        raise ValidationError(
+            field, f"must be '+' followed by 7 to 15 digits, without spaces, got {text!r}"
+        )
+    return text
+
+
+def no_spaces(value: Any, *, field: str) -> str:
+    """A non-empty string without whitespace (a username, an address, a resource URI)."""
+    text = required_text(field, value)
+    if not _NO_SPACE.fullmatch(text):
+        raise ValidationError(field, f"must not contain spaces, got {text!r}")
+    return text
+
+
+def token_text(value: Any, *, field: str) -> str:
+    """A non-empty string whose value is never echoed (a password, an SMS code)."""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be a string, got {type(value).__name__}")
+    if not value:
+        raise ValidationError(field, "is required and must not be empty")
+    return value
+
+
+def code(value: Any, enum: type[S], *, field: str) -> S:
+    """A code of `enum` (its member or its text); codes the enum does not list pass through."""
+    if isinstance(value, enum):
+        return value
+    text = required_text(field, value)
+    if not _NO_SPACE.fullmatch(text):
+        raise ValidationError(field, f"must be a code without spaces, got {text!r}")
+    return enum(text)
+
+
+def int_code(value: Any, enum: type[N], *, field: str) -> N:
+    """A numeric code of `enum` (its member or a non-negative int)."""
+    if isinstance(value, enum):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(
+            field, f"must be an int or {enum.__name__}, got {type(value).__name__}"
+        )
+    if value < 0:
+        raise ValidationError(field, f"must be >= 0, got {value}")
+    return enum(value)
+
+
+def amount_text(value: Any, *, field: str = "amount") -> str:
+    """The amount as Bity wants it: a string, positive, at most eight decimal digits.
+
+    Accepts a Decimal, an int or numeric text; a float is refused (it cannot hold
+    an amount exactly). The text is exact and has no exponent: `Decimal("5E-8")`
+    gives `"0.00000005"`; trailing zeros beyond eight places are dropped.
+    """
+    result: Decimal = _amount(field, value, max_places=AMOUNT_MAX_PLACES)
+    exponent = result.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > AMOUNT_MAX_PLACES:
+        result = result.normalize()
+    return format(result, "f")
+
+
+def positive_int(value: Any, *, field: str) -> int:
+    """An int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValidationError(field, f"must be >= 1, got {value}")
+    return value
+
+
+def non_negative_int(value: Any, *, field: str) -> int:
+    """An int >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"must be an int, got {type(value).__name__}")
+    if value < 0:
+        raise ValidationError(field, f"must be >= 0, got {value}")
+    return value
+
+
+def order_by(value: Any, *, field: str = "order_by") -> str:
+    """An ordering such as `-timestamp_created` or `+id` (a bare name sorts ascending)."""
+    text = required_text(field, value)
+    if not re.fullmatch(r"[+-]?[A-Za-z_][A-Za-z0-9_]*", text):
+        raise ValidationError(
+            field, f"must be a field name with an optional '+' or '-' before it, got {text!r}"
+        )
+    return text

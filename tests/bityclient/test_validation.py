@@ -1,0 +1,112 @@
+"""Bad input is refused before anything is sent, naming the field and the rule."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import respx
+
+from bityclient import BityClient, OrderCategory, ValidationError
+
+Call = Callable[[BityClient], Awaitable[Any]]
+
+
+def order(**changes: Any) -> Call:
+    kwargs: dict[str, Any] = {"category": OrderCategory.BUY_ETH, "amount": Decimal("0.5")}
+    kwargs.update(changes)
+    return lambda bity: bity.orders.create(**kwargs)
+
+
+def verify(**changes: Any) -> Call:
+    kwargs: dict[str, Any] = {"phone": "+41786399501", "code": "381499"}
+    kwargs.update(changes)
+    return lambda bity: bity.users.verify_phone(**kwargs)
+
+
+def login(**changes: Any) -> Call:
+    kwargs: dict[str, Any] = {"username": "+41786399501", "password": "abc123"}
+    kwargs.update(changes)
+    return lambda bity: bity.login(**kwargs)
+
+
+async def first_page(paginator: Any) -> Any:
+    return await paginator
+
+
+BAD_INPUT: list[Any] = [
+    # orders.create: the amount ("maximum eight decimal digits", a positive string)
+    pytest.param(order(amount=0.5), "amount", "float", id="amount-float"),
+    pytest.param(order(amount=Decimal("0.000000001")), "amount", "8 decimal", id="amount-9-places"),
+    pytest.param(order(amount=Decimal("1.123456789")), "amount", "8 decimal", id="amount-places"),
+    pytest.param(order(amount=Decimal(0)), "amount", "greater than zero", id="amount-zero"),
+    pytest.param(order(amount=Decimal("-1")), "amount", "greater than zero", id="amount-negative"),
+    pytest.param(order(amount="abc"), "amount", "decimal number", id="amount-text"),
+    pytest.param(order(amount=Decimal("NaN")), "amount", "finite", id="amount-nan"),
+    pytest.param(order(amount=True), "amount", "boolean", id="amount-bool"),
+    pytest.param(order(amount=None), "amount", "Decimal", id="amount-none"),
+    # orders.create: codes and text
+    pytest.param(order(category=""), "category", "required", id="category-empty"),
+    pytest.param(order(category="BUY ETH"), "category", "spaces", id="category-space"),
+    pytest.param(order(category=3), "category", "string", id="category-int"),
+    pytest.param(order(currency="E UR"), "currency", "spaces", id="currency-space"),
+    pytest.param(order(payment_method=5), "payment_method", "string", id="payment-int"),
+    pytest.param(order(amount_mode=-1), "amount_mode", ">= 0", id="amount-mode-negative"),
+    pytest.param(order(amount_mode="3"), "amount_mode", "int", id="amount-mode-text"),
+    pytest.param(order(amount_mode=True), "amount_mode", "int", id="amount-mode-bool"),
+    pytest.param(order(crypto_address="0x 12"), "crypto_address", "spaces", id="address-space"),
+    pytest.param(order(crypto_address=""), "crypto_address", "required", id="address-empty"),
+    pytest.param(order(person=" "), "person", "required", id="person-blank"),
+    # users.verify_phone
+    pytest.param(verify(phone="41786399501"), "phone", "'+'", id="phone-no-plus"),
+    pytest.param(verify(phone="+41 78 639 95 01"), "phone", "digits", id="phone-spaces"),
+    pytest.param(verify(phone="+41"), "phone", "7 to 15", id="phone-short"),
+    pytest.param(verify(phone=41786399501), "phone", "string", id="phone-int"),
+    pytest.param(verify(code=""), "code", "required", id="code-empty"),
+    pytest.param(verify(code=381499), "code", "string", id="code-int"),
+    # rates: a pair is two codes together, upper case
+    pytest.param(lambda b: b.rates.we_sell("ethbtc"), "pair", "'ETHBTC'?", id="pair-lower"),
+    pytest.param(lambda b: b.rates.we_sell("ETH/BTC"), "pair", "upper case", id="pair-slash"),
+    pytest.param(lambda b: b.rates.we_buy("ETH"), "pair", "two currency codes", id="pair-one"),
+    pytest.param(lambda b: b.rates.we_buy("ETH BTC"), "pair", "upper case", id="pair-space"),
+    pytest.param(lambda b: b.rates.we_buy(123), "pair", "string", id="pair-int"),
+    pytest.param(lambda b: b.rates.we_buy("../ETHBTC"), "pair", "upper case", id="pair-path"),
+    # lists
+    pytest.param(lambda b: first_page(b.rates.list(page_size=0)), "page_size", ">= 1", id="size-0"),
+    pytest.param(lambda b: first_page(b.orders.list(offset=-1)), "offset", ">= 0", id="offset"),
+    pytest.param(
+        lambda b: first_page(b.orders.list(order_by="id desc")), "order_by", "+", id="order-by"
+    ),
+    pytest.param(lambda b: first_page(b.orders.list(order_by="")), "order_by", "required", id="ob"),
+    pytest.param(
+        lambda b: first_page(b.rates.list(max_items=-1)), "max_items", ">= 0", id="max-items"
+    ),
+    # login
+    pytest.param(login(username=""), "username", "required", id="username-empty"),
+    pytest.param(login(username="a b"), "username", "spaces", id="username-space"),
+    pytest.param(login(password=""), "password", "required", id="password-empty"),
+    pytest.param(login(password=None), "password", "string", id="password-none"),
+]
+
+
+@pytest.mark.parametrize(("call", "field", "rule"), BAD_INPUT)
+async def test_bad_input_is_refused_before_sending(
+    router: respx.MockRouter, bity: BityClient, call: Call, field: str, rule: str
+) -> None:
+    anything = router.route()
+    with pytest.raises(ValidationError) as info:
+        await call(bity)
+    assert info.value.field == field
+    assert rule in info.value.rule
+    assert str(info.value).startswith(f"{field}: ")
+    assert anything.call_count == 0
+    assert router.calls.call_count == 0
+
+
+async def test_password_is_never_echoed(router: respx.MockRouter, bity: BityClient) -> None:
+    with pytest.raises(ValidationError) as info:
+        await bity.login(username="+41786399501", password=12345678)  # type: ignore[arg-type]
+    assert "12345678" not in str(info.value)
+    assert router.calls.call_count == 0
