@@ -53,6 +53,11 @@ class BitexGateClient:
         for field, value in (("api_key", api_key), ("secret", secret)):
             if not isinstance(value, str) or not value.strip():
                 raise ValidationError(field, "is required and must be a non-empty string")
+            if not value.isprintable() or value != value.strip():
+                # A pasted newline would silently change every signature.
+                raise ValidationError(
+                    field, "must not contain surrounding whitespace or control characters"
+                )
         if not isinstance(signature_window, (int, float)) or signature_window <= 0:
             raise ValidationError("signature_window", "must be a positive number of seconds")
         self._auth = GatewayAuth(api_key, secret, window=signature_window, clock=clock)

@@ -13,12 +13,16 @@ __all__ = ["decode_list", "decode_page"]
 
 T = TypeVar("T")
 
+#: What a `next` link contributes to the next request: where the page starts. The
+#: caller's filters, ordering and page size are kept as the caller gave them.
+NEXT_PAGE_KEYS = ("page",)
+
 
 def decode_page(converter: cattrs.Converter, response: httpx.Response, item: type[T]) -> Page[T]:
     """A `count / next / previous / results` body as a Page.
 
     A bare JSON list (an unpaginated answer) is one last page. The `next` link may
-    carry surrounding whitespace, as in the reference; only its query is used.
+    carry surrounding whitespace, as in the reference; only its `page` is used.
     """
     data = decode_json(response)
     if isinstance(data, list):
@@ -30,9 +34,13 @@ def decode_page(converter: cattrs.Converter, response: httpx.Response, item: typ
         raise _shape_error(response, "'next' as a URL or null")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
         raise _shape_error(response, "'count' as an integer or null")
+    try:
+        next_query = query_of_link(next_link, keys=NEXT_PAGE_KEYS)
+    except ValueError:
+        raise _shape_error(response, "'next' as a URL or null") from None
     return Page(
         items=structure_list(converter, data["results"], item, response),
-        next_query=query_of_link(next_link),
+        next_query=next_query,
         total_count=count,
     )
 

@@ -64,13 +64,15 @@ class _Gateway:
             return structure(CONVERTER, decode_json(response), item, response)
         except DecodeError as exc:
             raise DecodeError(
-                f"{exc.message} The server accepted the request (HTTP {response.status_code}), "
-                f"so it has probably taken effect; do not send it again unchecked. {hint}",
+                f"{exc.message} The server accepted the request "
+                f"(HTTP {response.status_code}): it has probably taken effect.",
                 text=exc.text,
                 status_code=exc.status_code,
                 method=exc.method,
                 url=exc.url,
-            ) from exc
+                outcome_unknown=True,
+                hint=hint,
+            ) from None
 
     def paginate(
         self,

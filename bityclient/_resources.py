@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from common import TimeoutTypes, Transport, query_of_link
+from common import DecodeError, TimeoutTypes, Transport, query_of_link
 
 from . import _validation as check
 from ._decode import ActivationBody, ListBody, decode
@@ -50,6 +50,11 @@ def _list_query(
     return query
 
 
+#: What a `meta.next` link contributes to the next request: where the page starts.
+#: The caller's `order_by` and filters are kept as given (a `+` in them stays a plus).
+NEXT_PAGE_KEYS = ("limit", "offset")
+
+
 def _paginate(
     transport: Transport,
     path: str,
@@ -69,9 +74,19 @@ def _paginate(
             "GET", path, params=page_query, timeout=timeout, authenticated=authenticated
         )
         body: ListBody[T] = decode(response, body_type)
+        try:
+            next_query = query_of_link(body.meta.next, keys=NEXT_PAGE_KEYS)
+        except ValueError:
+            raise DecodeError(
+                f"GET {response.request.url}: meta.next is not a URL: {body.meta.next!r}",
+                text=response.text,
+                status_code=response.status_code,
+                method="GET",
+                url=str(response.request.url),
+            ) from None
         return BityPage(
             items=body.objects,
-            next_query=query_of_link(body.meta.next),
+            next_query=next_query,
             total_count=body.meta.total_count,
             meta=body.meta,
         )

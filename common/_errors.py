@@ -218,7 +218,9 @@ class ServiceUnavailableError(ServerError):
 class DecodeError(SDKError):
     """The response could not be decoded into what the API documents.
 
-    `text` holds the raw response body, so nothing is lost for a bug report.
+    `text` holds the raw response body, so nothing is lost for a bug report. When
+    the request created something (a payment, an order, a token), the server may
+    have done so although its answer cannot be read: `outcome_unknown` is set.
     """
 
     def __init__(
@@ -229,14 +231,26 @@ class DecodeError(SDKError):
         status_code: int | None = None,
         method: str | None = None,
         url: str | None = None,
+        outcome_unknown: bool = False,
+        hint: str | None = None,
     ) -> None:
         self.text = text
         self.status_code = status_code
-        super().__init__(message, method=method, url=url, may_have_reached_server=True)
+        super().__init__(
+            message,
+            method=method,
+            url=url,
+            may_have_reached_server=True,
+            outcome_unknown=outcome_unknown,
+            hint=hint,
+        )
 
 
 class PaginationError(SDKError):
     """The server's `next` link points back to a page already read."""
+
+
+_MAX_DEPTH = 32
 
 
 def field_errors(body: Any) -> dict[str, list[str]]:
@@ -247,18 +261,20 @@ def field_errors(body: Any) -> dict[str, list[str]]:
     """
     found: dict[str, list[str]] = {}
 
-    def walk(prefix: str, value: Any) -> None:
+    def walk(prefix: str, value: Any, depth: int = 0) -> None:
+        if depth > _MAX_DEPTH:
+            return  # no real serializer nests this deep: do not recurse without end
         if isinstance(value, str):
             found.setdefault(prefix, []).append(value)
         elif isinstance(value, Mapping):
             for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+                walk(f"{prefix}.{key}" if prefix else str(key), inner, depth + 1)
         elif isinstance(value, list):
             if all(isinstance(v, str) for v in value):
                 found.setdefault(prefix, []).extend(value)
             else:
                 for index, inner in enumerate(value):
-                    walk(f"{prefix}.{index}" if prefix else str(index), inner)
+                    walk(f"{prefix}.{index}" if prefix else str(index), inner, depth + 1)
 
     if isinstance(body, Mapping):
         for key, value in body.items():

@@ -12,7 +12,15 @@ else. Each API turns its own list body (`count/next/results` or
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Generator,
+    Mapping,
+)
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -42,22 +50,29 @@ class Page(Generic[T]):
         return self.next_query is not None
 
 
-def query_of_link(link: str | None) -> dict[str, str] | None:
+def query_of_link(
+    link: str | None, *, keys: Collection[str] | None = None
+) -> dict[str, str] | None:
     """The query parameters of a `next` link, or None when there is no next page.
 
     Only the query is kept: the next page is always requested from the configured
     base URL, whatever host or scheme the link names, so credentials never follow
-    a link elsewhere. Surrounding whitespace (the gateway documents `" https://..."`)
-    is ignored, and a literal `+` stays a plus sign (`order_by=+id`), as ordering
-    values never contain spaces.
+    a link elsewhere. With `keys`, only those parameters are kept (the ones that
+    say where the next page starts, such as `page` or `offset`): the caller's own
+    filters and ordering then stay exactly as the caller gave them. Surrounding
+    whitespace (the gateway documents `" https://..."`) is ignored. The query is
+    decoded as HTML forms encode it (`+` is a space, `%2B` a plus sign), as the
+    servers' `urlencode` writes it. A link that is not a URL raises ValueError.
     """
     if link is None:
         return None
     link = link.strip()
     if not link:
         return None
-    query = urlsplit(link).query
-    return dict(parse_qsl(query.replace("+", "%2B"), keep_blank_values=True))
+    query = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
+    if keys is not None:
+        query = {key: value for key, value in query.items() if key in keys}
+    return query
 
 
 class AsyncPaginator(Generic[T]):
@@ -65,7 +80,8 @@ class AsyncPaginator(Generic[T]):
 
     `max_items` stops the walk after that many items, without fetching further
     pages. A server whose `next` link leads back to a page already read raises
-    PaginationError instead of looping for ever.
+    PaginationError instead of looping for ever, and so does a server that answers
+    a new page with the very items of the page before (it ignores the page asked).
     """
 
     def __init__(
@@ -91,8 +107,15 @@ class AsyncPaginator(Generic[T]):
         """Every page, in order, each fetched when the previous one is done with."""
         query = dict(self._query)
         seen = {_key(query)}
+        previous: list[T] | None = None
         while True:
             page = await self._fetch_page(query)
+            if page.items and page.items == previous:
+                raise PaginationError(
+                    f"the server answered {query!r} with the same items as the page "
+                    "before: it ignores the page it is asked for; stopping instead of looping"
+                )
+            previous = page.items
             yield page
             if page.next_query is None or not page.items:
                 return

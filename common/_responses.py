@@ -10,6 +10,7 @@ import email.utils
 import json
 import time
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 import cattrs
@@ -62,8 +63,8 @@ def _snippet(text: str) -> str:
 
 def _json_or_none(text: str) -> Any:
     try:
-        return json.loads(text) if text.strip() else None
-    except ValueError:
+        return json.loads(text, parse_float=Decimal) if text.strip() else None
+    except (ValueError, RecursionError):
         return None
 
 
@@ -140,11 +141,15 @@ def error_from_response(
 
 
 def decode_json(response: httpx.Response) -> Any:
-    """The JSON body of a successful response, or DecodeError with the raw text."""
+    """The JSON body of a successful response, or DecodeError with the raw text.
+
+    Numbers with a fraction become `Decimal`, never float, so an amount the server
+    writes as a JSON number keeps every digit.
+    """
     text = response.text
     try:
-        return json.loads(text)
-    except ValueError as exc:
+        return json.loads(text, parse_float=Decimal)
+    except (ValueError, RecursionError) as exc:
         raise DecodeError(
             f"{response.request.method} {response.request.url} returned a body that is not "
             f"JSON ({exc}): {_snippet(text)!r}",

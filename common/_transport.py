@@ -16,6 +16,7 @@ import httpx
 
 from ._errors import (
     ConnectError,
+    DecodeError,
     NetworkError,
     RateLimitError,
     RequestTimeout,
@@ -222,9 +223,8 @@ class Transport:
             error: SDKError
             try:
                 response = await self._client.send(request, auth=auth, follow_redirects=False)
-            except httpx.TransportError as exc:
-                error = _transport_error(exc, request, idempotent=idempotent, hint=hint)
-                cause: BaseException = exc
+            except httpx.RequestError as exc:
+                error = _request_error(exc, request, idempotent=idempotent, hint=hint)
             else:
                 if response.is_success:
                     self._logger.debug(
@@ -237,12 +237,10 @@ class Transport:
                     return response
                 unknown = not idempotent and response.status_code >= 500
                 error = error_from_response(response, outcome_unknown=unknown, hint=hint)
-                cause = error
             if not self._retry.should_retry(error, attempt=attempt, idempotent=idempotent):
                 self._logger.debug("%s %s failed (attempt %d): %s", method, url, attempt + 1, error)
-                if cause is error:
-                    raise error
-                raise error from cause
+                # Not chained to the httpx error: its request holds the auth headers.
+                raise error from None
             retry_after = error.retry_after if isinstance(error, RateLimitError) else None
             delay = self._retry.delay(attempt, retry_after=retry_after)
             self._logger.info(
@@ -257,10 +255,19 @@ class Transport:
             attempt += 1
 
 
-def _transport_error(
-    exc: httpx.TransportError, request: httpx.Request, *, idempotent: bool, hint: str | None
-) -> TransportError:
+def _request_error(
+    exc: httpx.RequestError, request: httpx.Request, *, idempotent: bool, hint: str | None
+) -> TransportError | DecodeError:
     method, url = request.method, str(request.url)
+    if isinstance(exc, httpx.DecodingError):
+        return DecodeError(
+            f"{method} {url}: the response body could not be decoded ({type(exc).__name__}: {exc})",
+            text="",
+            method=method,
+            url=url,
+            outcome_unknown=not idempotent,
+            hint=hint,
+        )
     if isinstance(exc, _NEVER_SENT):
         return ConnectError(
             f"{method} {url}: could not connect ({type(exc).__name__}: {exc}); "

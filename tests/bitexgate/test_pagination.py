@@ -6,7 +6,7 @@ import httpx
 import pytest
 import respx
 
-from bitexgate import BitexGateClient, PaginationError
+from bitexgate import BitexGateClient, DecodeError, PaginationError
 from tests.conftest import fixture_json
 
 from .conftest import API_KEY, assert_signed
@@ -77,6 +77,8 @@ async def test_the_documented_sample_next_link(
         ]
     )
     slugs = [w.slug async for w in gw.wallets.list()]
+    # The sample says count 2 yet links a page 2: the link is followed, not the count,
+    # so no item a server has is ever skipped on the strength of a stale count.
     assert len(slugs) == 3
     assert route.calls[1].request.url.params["page"] == "2"
 
@@ -164,7 +166,7 @@ async def test_a_next_that_never_advances_is_an_error(
 ) -> None:
     stuck = "https://www.bitexbit.com/api/gateway/wallets?page=2"
     route = gateway_mock.get("/api/gateway/wallets").mock(
-        side_effect=lambda request: page(range(2), stuck)
+        side_effect=[page(range(2), stuck), page(range(2, 4), stuck)]
     )
     with pytest.raises(PaginationError, match="already read"):
         async for _ in gw.wallets.list():
@@ -184,3 +186,51 @@ async def test_a_next_back_to_the_first_page_is_an_error(
     )
     with pytest.raises(PaginationError):
         [w async for w in gw.wallets.list(page=1)]
+
+
+async def test_a_server_that_ignores_the_page_is_stopped(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    """Each next link advances, but every answer is page 1 again: stop, do not loop."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        number = int(request.url.params.get("page", "1"))
+        return page(range(2), f"https://www.bitexbit.com/api/gateway/wallets?page={number + 1}")
+
+    route = gateway_mock.get("/api/gateway/wallets").mock(side_effect=handle)
+    with pytest.raises(PaginationError, match="same items"):
+        [w async for w in gw.wallets.list()]
+    assert route.call_count == 2
+
+
+async def test_only_the_page_is_taken_from_a_next_link(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    """Filters with spaces or plus signs reach every page exactly as the caller gave them."""
+    route = gateway_mock.get("/api/gateway/wallet/history").mock(
+        side_effect=[
+            httpx.Response(
+                200,
+                json={
+                    "count": 2,
+                    "next": "https://www.bitexbit.com/api/gateway/wallet/history"
+                    "?memo=hello+world&page=2&ticker=EVIL&limit=1000",
+                    "previous": None,
+                    "results": [],
+                },
+            ),
+        ]
+    )
+    first = await gw.wallets.history(memo="hello world", ticker="USDT", page_size=1)
+    assert first.next_query == {"page": "2"}
+    assert route.calls.last.request.url.params["memo"] == "hello world"
+
+
+async def test_a_next_link_that_is_not_a_url_is_a_decode_error(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    gateway_mock.get("/api/gateway/wallets").respond(
+        json={"count": 1, "next": "https://[bad/api?page=2", "previous": None, "results": []}
+    )
+    with pytest.raises(DecodeError):
+        await gw.wallets.list()

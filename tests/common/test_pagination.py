@@ -172,12 +172,13 @@ async def test_a_next_link_to_the_same_page_raises() -> None:
 
 async def test_an_implicit_first_page_is_read_at_most_once_more() -> None:
     # `{}` and `{"page": "1"}` are different queries to the paginator (it cannot know
-    # an API's default page), so the loop is caught one page later, but still caught
+    # an API's default page), but the second answer repeats the first page's items:
+    # caught there, before its items are yielded again.
     server = FakeList({"1": Page([1], next_query={"page": "1"})})
     seen: list[int] = []
-    with pytest.raises(PaginationError):
+    with pytest.raises(PaginationError, match="same items"):
         await collect(AsyncPaginator(server.fetch, {}), seen)
-    assert seen == [1, 1]
+    assert seen == [1]
     assert server.fetches == 2
 
 
@@ -222,12 +223,28 @@ def test_query_of_link_from_a_foreign_host_keeps_only_the_query() -> None:
     assert query_of_link(link) == {"page": "3", "limit": "10"}
 
 
-def test_query_of_link_keeps_a_literal_plus() -> None:
-    assert query_of_link("/api/v1/order/?order_by=+id&limit=10") == {
+def test_query_of_link_decodes_as_forms_are_encoded() -> None:
+    # Servers build next links with urlencode: a space is "+", a plus sign "%2B".
+    assert query_of_link("/api/v1/order/?memo=hello+world&order_by=%2Bid") == {
+        "memo": "hello world",
         "order_by": "+id",
-        "limit": "10",
     }
-    assert query_of_link("?order_by=+id&limit=10") == {"order_by": "+id", "limit": "10"}
+
+
+def test_query_of_link_keeps_only_the_named_keys() -> None:
+    link = "https://evil.example/x?page=2&ordering=id&ticker=BTC&limit=1000"
+    assert query_of_link(link, keys=("page",)) == {"page": "2"}
+    assert query_of_link(
+        "/api/v1/rate2/?limit=5&offset=10&order_by=+x", keys=("limit", "offset")
+    ) == {
+        "limit": "5",
+        "offset": "10",
+    }
+
+
+def test_query_of_link_refuses_what_is_not_a_url() -> None:
+    with pytest.raises(ValueError):
+        query_of_link("https://[bad/api?page=2")
 
 
 def test_query_of_link_decodes_percent_escapes() -> None:
