@@ -288,3 +288,73 @@ async def test_withdrawal_create_decode_error_keeps_the_raw_text(
     # The server said yes: the message must not invite a blind resend.
     assert "accepted" in str(caught.value)
     assert "order_123" in str(caught.value)
+
+
+async def test_amounts_sent_as_json_numbers_keep_every_digit(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    text = (
+        '{"count": 1, "next": null, "previous": null, "results": [{"date": '
+        '"2021-05-25T14:54:32.826135Z", "amount": 1.123456789012345678, "fee": 0.1, '
+        '"ticker": "UAH", "network": "wiretransfer", "status": 5, '
+        '"created_at": "2021-05-25T14:54:32.826135Z"}]}'
+    )
+    gateway_mock.get("/api/gateway/invoice/history").respond(200, text=text)
+    page = await gw.invoices.history()
+    assert page.items[0].amount == Decimal("1.123456789012345678")
+    assert page.items[0].fee == Decimal("0.1")
+
+
+async def test_a_created_withdrawal_that_does_not_decode_has_an_unknown_outcome(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    route = gateway_mock.post(WITHDRAW).respond(201, json={"id": 5, "status": 10})
+    with pytest.raises(DecodeError) as caught:
+        await withdraw(gw)
+    assert route.call_count == 1
+    assert caught.value.outcome_unknown
+    assert caught.value.status_code == 201
+    assert "order_123" in str(caught.value)
+
+
+async def test_a_body_that_cannot_be_unzipped_is_a_decode_error(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    route = gateway_mock.post(WITHDRAW).mock(
+        side_effect=lambda request: httpx.Response(
+            200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip")
+        )
+    )
+    with pytest.raises(DecodeError) as caught:
+        await withdraw(gw)
+    assert route.call_count == 1
+    assert caught.value.outcome_unknown
+
+
+async def test_deeply_nested_json_is_a_decode_error(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    gateway_mock.get(METHODS).respond(200, text="[" * 100_000)
+    with pytest.raises(DecodeError):
+        await gw.payment_methods.list()
+
+
+async def test_deeply_nested_error_body_still_maps_to_its_status(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    gateway_mock.post(WITHDRAW).respond(400, text='{"a": ' * 5_000 + "1" + "}" * 5_000)
+    with pytest.raises(BadRequestError) as caught:
+        await withdraw(gw)
+    assert caught.value.status_code == 400
+
+
+async def test_errors_do_not_chain_to_requests_that_hold_the_signature(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    gateway_mock.post(WITHDRAW).mock(side_effect=httpx.ReadTimeout("no answer"))
+    with pytest.raises(RequestTimeout) as caught:
+        await withdraw(gw)
+    exc: BaseException | None = caught.value
+    while exc is not None:
+        assert not isinstance(exc, httpx.RequestError)
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)

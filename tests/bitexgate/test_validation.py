@@ -131,6 +131,9 @@ async def test_fiat_method_needs_a_card_once_the_sdk_knows_it_is_fiat(
         ({"api_key": "", "secret": SECRET}, "api_key"),
         ({"api_key": API_KEY, "secret": "  "}, "secret"),
         ({"api_key": API_KEY, "secret": SECRET, "signature_window": 0}, "signature_window"),
+        ({"api_key": API_KEY, "secret": SECRET + "\n"}, "secret"),
+        ({"api_key": " " + API_KEY, "secret": SECRET}, "api_key"),
+        ({"api_key": API_KEY, "secret": "ab\x00cd"}, "secret"),
     ],
 )
 def test_client_configuration_is_checked(kwargs: dict[str, Any], field: str) -> None:
