@@ -3,24 +3,43 @@
 The flow, per authenticated request:
 
 1. No token at all: LoginRequiredError, before anything is sent.
-2. The token expires within `refresh_leeway` seconds (by the injected clock) and
-   has a refresh token: refresh first.
+2. The token expires within the leeway (by the injected clock) and has a refresh
+   token: refresh first. The leeway is `refresh_leeway` seconds, capped at half
+   the token's lifetime, so a short-lived token (30 s, with the default 60 s
+   leeway) is not refreshed on every request. A token's lifetime is counted from
+   when this object got it: for a token from `login()` or a refresh, its
+   `expires_in` less the time the answer took; for a token passed in (a stored
+   session), what it had left then. (`Token` holds no issue time, so this is
+   the only lifetime known for a stored token, and it errs on the early side.)
 3. Send with `Authorization: Bearer <access token>`.
 4. A 401: refresh once, send once more. A second 401 is raised as
    AuthenticationError; a 401 with no refresh token as SessionExpiredError.
 
-Refreshes are single-flight: check, take the lock, re-check, refresh. Tasks that
-waited on the lock find the token already replaced and use it (or, if that
-refresh failed, raise its error), so many requests finding the token expired at
-once cause exactly one refresh request.
+Refreshes are single-flight: check, take the lock, re-check, and start the
+refresh, or join the one in flight. The refresh (post the grant, install the new
+token, call `on_token_update`) runs in an `asyncio.Task` that this object owns;
+every caller that needs it awaits that one task through `asyncio.shield`, so many
+requests finding the token expired at once cause exactly one refresh request,
+and they all get its token or its error. Tasks that waited on the lock after a
+refresh ended find the token already replaced and use it (or, if that refresh
+failed, raise its error) without sending another.
+
+Cancelling a caller (`asyncio.wait_for`, a web framework dropping a request whose
+client went away) does not cancel the refresh: the server may already have
+rotated the refresh token, and only its answer holds the new one. The refresh
+runs to its end, installs the token and reports it, whoever is still waiting.
+`aclose()` (called by `BityClient.aclose()`) waits for a refresh in flight rather
+than cancelling it, for the same reason; a refresh error is always retrieved, so
+one that nobody waits for any more is dropped without a warning.
 
 The refresh request goes through the client's `common.Transport` as a
 non-idempotent POST, so its failures are the SDK's errors and it is retried only
 when it provably never left (a connect error). A refresh token may be rotated by
-the server even if its answer is lost (a timeout, a broken connection, a 5xx),
-so such an error has `outcome_unknown` set and says so; the SDK keeps the old
-token, tries it again on the next request, and if the server then refuses it
-(`invalid_grant`) raises SessionExpiredError: log in again. A refused refresh
+the server even if its answer is lost (a timeout, a broken connection, a 5xx, a
+2xx whose body does not decode as a token), so such an error has
+`outcome_unknown` set and says so; the SDK keeps the old token, tries it again
+on the next request, and if the server then refuses it (`invalid_grant`) raises
+SessionExpiredError: log in again. A refused refresh
 (400 or 401) ends the session: the token is dropped, and every later request
 raises SessionExpiredError without sending, until `login()` succeeds.
 """
@@ -125,6 +144,19 @@ def load_token(data: Mapping[str, Any]) -> Token:
         raise ValidationError("token", "is not a stored token (see dump_token)") from exc
 
 
+def _outcome_unknown(error: DecodeError) -> DecodeError:
+    """`error` as a refresh's: the refresh token may have been rotated all the same."""
+    return DecodeError(
+        error.message,
+        text=error.text,
+        status_code=error.status_code,
+        method=error.method,
+        url=error.url,
+        outcome_unknown=True,
+        hint=REFRESH_HINT,
+    )
+
+
 def _status_fields(error: APIStatusError) -> dict[str, Any]:
     return {
         "status_code": error.status_code,
@@ -165,6 +197,8 @@ class BityAuth(httpx.Auth):
         self._ended: SessionExpiredError | None = None
         self._finished = 0  # refresh requests ended, to tell waiters whether theirs failed
         self._failure: SDKError | None = None  # how the last refresh failed, if it did
+        self._refresh_task: asyncio.Task[Token] | None = None  # the refresh in flight
+        self._token_leeway = self._leeway_for(token)  # the leeway for self._token
 
     def __repr__(self) -> str:
         return f"<BityAuth client_id={self._client_id!r} token={self._token!r}>"
@@ -197,48 +231,97 @@ class BityAuth(httpx.Auth):
     ) -> Token:
         """Refresh grant, single flight; returns the new token.
 
-        `stale` is the token the caller found wanting. If another task replaced it
-        while this one waited for the lock, that replacement is returned; if the
-        refresh it waited for failed, that same error is raised. Either way no
-        second request is sent. Without `stale`, the current token is refreshed.
+        If a refresh is already in flight, this call waits for it and shares its
+        token or its error instead of sending another. `stale` is the token the
+        caller found wanting. If another task replaced it while this one waited
+        for the lock, that replacement is returned; if the refresh it waited for
+        failed, that same error is raised. Either way no second request is sent.
+        Without `stale`, the current token is refreshed.
+
+        Cancelling this call does not cancel the refresh (see the module
+        docstring): it goes on, and its token is installed and reported.
         """
         finished_seen = self._finished
         async with self._lock:
-            current = self._current()
-            if stale is not None and current is not stale:
-                return current
-            if stale is not None and self._finished != finished_seen and self._failure:
-                raise self._failure  # a refresh ended while this call waited: share its error
-            if not current.refresh_token:
-                raise LoginRequiredError(
-                    "The token has no refresh token, so it cannot be renewed: log in again."
-                )
-            form = refresh_grant(client_id=self._client_id, refresh_token=current.refresh_token)
-            self._failure = None
-            try:
-                token = await self._request_token(form, hint=REFRESH_HINT, timeout=timeout)
-            except APIStatusError as exc:
-                if exc.status_code not in (400, 401):
-                    self._failure = exc
-                    raise
-                ended = SessionExpiredError.from_status_error(exc, "The refresh token was refused")
+            task = self._refresh_task
+            if task is None or task.done():
+                current = self._current()
+                if stale is not None and current is not stale:
+                    return current
+                if stale is not None and self._finished != finished_seen and self._failure:
+                    raise self._failure  # a refresh ended while this call waited: share its error
+                if not current.refresh_token:
+                    raise LoginRequiredError(
+                        "The token has no refresh token, so it cannot be renewed: log in again."
+                    )
+                task = self._start_refresh(current, current.refresh_token, timeout)
+        return await asyncio.shield(task)
+
+    async def aclose(self) -> None:
+        """Wait for a refresh in flight to end, so its token is installed and reported.
+
+        It is not cancelled: the server may already have rotated the refresh token.
+        Its error, if it fails, is not raised here (it reaches the calls that wait
+        for it). If this call is cancelled while waiting, the refresh is cancelled.
+        """
+        task = self._refresh_task
+        if task is None or task.done():
+            return
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+
+    def _start_refresh(
+        self, current: Token, refresh_token: str, timeout: TimeoutTypes | None
+    ) -> asyncio.Task[Token]:
+        self._failure = None
+        task = asyncio.get_running_loop().create_task(
+            self._run_refresh(current, refresh_token, timeout)
+        )
+        self._refresh_task = task  # the strong reference that keeps it running
+        task.add_done_callback(self._refresh_done)
+        return task
+
+    def _refresh_done(self, task: asyncio.Task[Token]) -> None:
+        if self._refresh_task is task:
+            self._refresh_task = None
+        if not task.cancelled():
+            # Retrieved here, so a refresh whose callers were all cancelled does not
+            # log "Task exception was never retrieved"; waiters get it from shield().
+            task.exception()
+
+    async def _run_refresh(
+        self, current: Token, refresh_token: str, timeout: TimeoutTypes | None
+    ) -> Token:
+        form = refresh_grant(client_id=self._client_id, refresh_token=refresh_token)
+        try:
+            token = await self._request_token(form, hint=REFRESH_HINT, timeout=timeout)
+        except APIStatusError as exc:
+            if exc.status_code not in (400, 401):
+                self._failure = exc
+                raise
+            ended = SessionExpiredError.from_status_error(exc, "The refresh token was refused")
+            if self._token is current:  # not if a login replaced it meanwhile
                 self._token = None
                 self._ended = ended
-                raise ended from exc
-            except DecodeError as exc:
-                exc.outcome_unknown = True  # a 2xx we cannot read may still have rotated it
-                exc.hint = REFRESH_HINT
-                self._failure = exc
-                raise
-            except SDKError as exc:
-                self._failure = exc
-                raise
-            finally:
-                self._finished += 1
-            if token.refresh_token is None:  # not rotated: the old one stays valid
-                token = attrs.evolve(token, refresh_token=current.refresh_token)
+            raise ended from exc
+        except DecodeError as exc:
+            # A 2xx we cannot read may still have rotated the refresh token.
+            failure = exc if exc.outcome_unknown else _outcome_unknown(exc)
+            self._failure = failure
+            raise failure from None
+        except SDKError as exc:
+            self._failure = exc
+            raise
+        finally:
+            self._finished += 1
+        if token.refresh_token is None:  # not rotated: the old one stays valid
+            token = attrs.evolve(token, refresh_token=refresh_token)
+        async with self._lock:
             await self._install(token)
-            return token
+        return token
 
     def _current(self) -> Token:
         if self._token is not None:
@@ -247,15 +330,23 @@ class BityAuth(httpx.Auth):
             raise self._ended.again()
         raise LoginRequiredError()
 
+    def _leeway_for(self, token: Token | None) -> float:
+        # refresh_leeway, capped at half the lifetime left when the token was got.
+        if token is None or token.expires_at is None:
+            return self._leeway
+        lifetime = (token.expires_at - self._clock()).total_seconds()
+        return max(0.0, min(self._leeway, lifetime / 2))
+
     async def _install(self, token: Token) -> None:
         self._token = token
+        self._token_leeway = self._leeway_for(token)
         self._ended = None
         if self._on_token_update is not None:
             await self._on_token_update(token)
 
     async def _token_for_request(self) -> Token:
         token = self._current()
-        if token.refresh_token and token.is_expired(self._leeway, now=self._clock()):
+        if token.refresh_token and token.is_expired(self._token_leeway, now=self._clock()):
             return await self.refresh(stale=token)
         return token
 

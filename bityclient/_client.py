@@ -43,7 +43,10 @@ class BityClient:
     `http_client` shares a caller's `httpx.AsyncClient` (never closed by this
     client); `transport` runs it over something other than the network (tests).
     `clock` tells the time for token expiry, `refresh_leeway` how many seconds
-    before expiry a token is renewed.
+    before expiry a token is renewed (at most half its lifetime: see `BityAuth`).
+    A refresh is never cut short by cancelling the call that needed it, and
+    `aclose()` waits for one in flight (the server may have rotated the refresh
+    token already; only its answer holds the new one).
     """
 
     def __init__(
@@ -126,7 +129,8 @@ class BityClient:
     async def refresh(self, *, timeout: TimeoutTypes | None = None) -> Token:
         """Renew the token now with the refresh grant (it also happens by itself).
 
-        A refused refresh raises SessionExpiredError: log in again.
+        If a refresh is already in flight, this waits for it instead of sending
+        another. A refused refresh raises SessionExpiredError: log in again.
         """
         return await self._auth.refresh(timeout=timeout)
 
@@ -143,11 +147,24 @@ class BityClient:
             idempotent=False,
             hint=hint,
         )
-        return decode_grant(response, issued_at=sent_at)
+        # A 2xx: the server has probably issued the token (and, for a refresh, rotated
+        # the refresh token), so an answer that does not decode leaves the outcome unknown.
+        return decode_grant(response, issued_at=sent_at, outcome_unknown=True, hint=hint)
 
     async def aclose(self) -> None:
-        """Close the connection pool, unless it belongs to a caller's `http_client`."""
-        await self._transport.aclose()
+        """Close the connection pool, unless it belongs to a caller's `http_client`.
+
+        A token refresh in flight is awaited first, not cancelled: the server may
+        already have rotated the refresh token, and only its answer holds the new
+        one, which is installed and passed to `on_token_update` before the pool
+        closes (the wait is bounded by the refresh request's timeout). Its error,
+        if it fails, is not raised here. If `aclose()` itself is cancelled while
+        waiting, the refresh is cancelled with it.
+        """
+        try:
+            await self._auth.aclose()
+        finally:
+            await self._transport.aclose()
 
     async def __aenter__(self) -> BityClient:
         return self

@@ -143,19 +143,34 @@ def redact_secrets(text: str) -> str:
     return _SECRET_VALUE.sub(r'\1"***"', text)
 
 
-def decode_grant(response: httpx.Response, *, issued_at: datetime) -> Token:
+def decode_grant(
+    response: httpx.Response,
+    *,
+    issued_at: datetime,
+    outcome_unknown: bool = False,
+    hint: str | None = None,
+) -> Token:
     """The Token in a successful `/o/token/` answer.
 
     A body that does not decode raises DecodeError whose message and `text` have
-    the token values masked: the raw body of a token answer is a credential.
+    the token values masked: the raw body of a token answer is a credential. So
+    does an `expires_in` too large (or too negative) to give a date, instead of a
+    bare OverflowError. `outcome_unknown` and `hint` go on that error: the caller
+    passes `outcome_unknown=True` because the server answered 2xx, so it has
+    probably issued the token (and, for a refresh, rotated the refresh token).
     """
     try:
         grant = converter.structure(decode_json(response), GrantBody)
+        expires_at = None
+        if grant.expires_in is not None:
+            expires_at = issued_at + timedelta(seconds=grant.expires_in)
     except Exception as exc:  # noqa: BLE001 (any failure means "not a token": DecodeError)
         if isinstance(exc, cattrs.BaseValidationError):
             reason = "; ".join(cattrs.transform_error(exc, path="token"))
         elif isinstance(exc, DecodeError):
             reason = "not JSON"
+        elif isinstance(exc, OverflowError):
+            reason = "expires_in is out of range"
         else:
             reason = type(exc).__name__
         request = response.request
@@ -166,10 +181,9 @@ def decode_grant(response: httpx.Response, *, issued_at: datetime) -> Token:
             status_code=response.status_code,
             method=request.method,
             url=str(request.url),
+            outcome_unknown=outcome_unknown,
+            hint=hint,
         ) from None
-    expires_at = None
-    if grant.expires_in is not None:
-        expires_at = issued_at + timedelta(seconds=grant.expires_in)
     return Token(
         access_token=grant.access_token,
         token_type=grant.token_type,

@@ -215,8 +215,10 @@ class OrdersResource:
         The combination of category, currency and payment method is not checked
         here (see `_validation.py`); the server refuses a wrong one with
         BadRequestError. An order is never retried unless it provably never left;
-        if the outcome is unknown, the error says so: look for the order in
-        `orders.list()` before creating it again.
+        if the outcome is unknown, the error says so (`outcome_unknown`): look for
+        the order in `orders.list(order_by="-timestamp_created")` before creating
+        it again. That includes a 2xx answer that does not decode as an order
+        (DecodeError): the server has probably created it.
         """
         body: dict[str, Any] = {}
         if payment_method is not None:
@@ -244,7 +246,21 @@ class OrdersResource:
             idempotent=False,
             hint=_ORDER_HINT,
         )
-        return decode(response, Order)
+        try:
+            return decode(response, Order)
+        except DecodeError as exc:
+            # A 2xx: the order exists although its answer cannot be read. Resending
+            # would create a second one, so the error says so (as a lost answer does).
+            raise DecodeError(
+                f"{exc.message} The server accepted the request "
+                f"(HTTP {response.status_code}): it has probably taken effect.",
+                text=exc.text,
+                status_code=exc.status_code,
+                method=exc.method,
+                url=exc.url,
+                outcome_unknown=True,
+                hint=_ORDER_HINT,
+            ) from None
 
     def list(
         self,

@@ -129,13 +129,22 @@ def amount_text(value: Any, *, field: str = "amount") -> str:
 
     Accepts a Decimal, an int or numeric text; a float is refused (it cannot hold
     an amount exactly). The text is exact and has no exponent: `Decimal("5E-8")`
-    gives `"0.00000005"`; trailing zeros beyond eight places are dropped.
+    gives `"0.00000005"`, `Decimal("1E+2")` gives `"100"`. Up to eight places
+    are sent as given (`"0.50000000"`); an amount written with more places (the
+    extra ones can only be zeros) has its trailing fractional zeros dropped
+    (`"0.500000000"` gives `"0.5"`). Nothing is ever rounded, however many digits
+    the amount has: the zeros are stripped from the digits themselves, not with
+    `normalize()`, which rounds to the decimal context's precision (28 digits).
     """
     result: Decimal = _amount(field, value, max_places=AMOUNT_MAX_PLACES)
-    exponent = result.as_tuple().exponent
+    sign, digits, exponent = result.as_tuple()
     if isinstance(exponent, int) and -exponent > AMOUNT_MAX_PLACES:
-        result = result.normalize()
-    return format(result, "f")
+        kept = list(digits)
+        while exponent < 0 and len(kept) > 1 and kept[-1] == 0:
+            kept.pop()
+            exponent += 1
+        result = Decimal((sign, tuple(kept), exponent))
+    return format(result, "f")  # "f" without a precision writes every digit, unrounded
 
 
 def positive_int(value: Any, *, field: str) -> int:

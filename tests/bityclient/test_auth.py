@@ -4,8 +4,11 @@ rotation, failures, the refresh request's lost-response behaviour, and secrecy."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import gc
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -57,6 +60,47 @@ class Updates:
 
     async def __call__(self, token: Token) -> None:
         self.tokens.append(token)
+
+
+async def until(condition: Callable[[], object]) -> None:
+    """Let other tasks run until `condition()` is true: turns of the loop, no real sleep."""
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition never became true")
+
+
+class RotatingTokenServer:
+    """A token endpoint that rotates the refresh token as soon as it reads a grant.
+
+    While `hold` is set it answers only once `release` is set, so a test can act
+    while the refresh POST is in flight (`received` tells it the POST arrived).
+    A refresh token already used is refused with invalid_grant, as a real server does.
+    """
+
+    def __init__(self, *, failure: httpx.Response | None = None) -> None:
+        self.valid = {"refresh-1"}
+        self.issued = 1
+        self.hold = True
+        self.failure = failure  # answered (after the rotation) instead of the new token
+        self.received = asyncio.Event()
+        self.release = asyncio.Event()
+        self.answered: list[int] = []  # statuses of the answers actually sent
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        refresh = parse_qs(request.content.decode())["refresh_token"][0]
+        if refresh not in self.valid:
+            return httpx.Response(400, json={"error": "invalid_grant"})
+        self.valid.discard(refresh)
+        self.issued += 1
+        self.valid.add(f"refresh-{self.issued}")
+        self.received.set()
+        if self.hold:
+            await self.release.wait()
+        response = self.failure or grant_response(f"access-{self.issued}", f"refresh-{self.issued}")
+        self.answered.append(response.status_code)
+        return response
 
 
 # --- login -------------------------------------------------------------------------------------
@@ -175,6 +219,34 @@ async def test_refreshes_ahead_of_expiry(router: respx.MockRouter, clock: FakeCl
     assert updates.tokens[0].expires_at == clock.now + timedelta(seconds=36000)
 
 
+@pytest.mark.parametrize("source", ["login", "stored"])
+async def test_a_token_shorter_lived_than_the_leeway_is_not_refreshed_on_every_request(
+    router: respx.MockRouter, clock: FakeClock, source: str
+) -> None:
+    # A 30 s token with the default 60 s leeway: the leeway is capped at half the
+    # token's lifetime (15 s), so it is used for 15 s before being renewed.
+    grants = [grant_response("access-2", "refresh-2", expires_in=30)]
+    if source == "login":
+        grants.insert(0, grant_response("access-1", "refresh-1", expires_in=30))
+    token_route = router.post("/o/token/").mock(side_effect=grants)
+    orders = router.get(ORDERS).respond(200, json=EMPTY_LIST)
+    stored = make_token(expires_in=30) if source == "stored" else None
+    async with make_client(router, clock=clock, token=stored, refresh_leeway=60) as bity:
+        if source == "login":
+            await bity.login(username="+41786399501", password="abc123")
+        logins = token_route.call_count
+        for elapsed in (0, 5, 10):
+            clock.now = START + timedelta(seconds=elapsed)
+            await bity.orders.list().to_list()
+        assert token_route.call_count == logins  # no refresh in the first 10 s
+        assert [bearer(call.request) for call in orders.calls] == ["Bearer access-1"] * 3
+
+        clock.now = START + timedelta(seconds=16)  # 14 s left: within half the lifetime
+        await bity.orders.list().to_list()
+    assert token_route.call_count == logins + 1
+    assert bearer(orders.calls.last.request) == "Bearer access-2"
+
+
 async def test_rotated_refresh_token_is_used_next_time_and_reported(
     router: respx.MockRouter, clock: FakeClock
 ) -> None:
@@ -232,6 +304,155 @@ async def test_fifty_concurrent_requests_with_an_expired_token_share_one_refresh
     assert orders.call_count == 50
     assert {bearer(call.request) for call in orders.calls} == {"Bearer access-2"}
     assert len(updates.tokens) == 1
+
+
+async def test_cancelling_a_request_does_not_cancel_its_refresh(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    # The server rotates the refresh token on receipt. If cancelling the request that
+    # needed the refresh (asyncio.wait_for, a client disconnect) cut the refresh short,
+    # the SDK would keep the spent refresh-1 and the session would be lost.
+    server = RotatingTokenServer()
+    token_route = router.post("/o/token/").mock(side_effect=server)
+    orders = router.get(ORDERS).respond(200, json=EMPTY_LIST)
+    updates = Updates()
+    async with make_client(
+        router, clock=clock, token=make_token(expires_in=0), on_token_update=updates
+    ) as bity:
+        request = asyncio.create_task(bity.orders.list().to_list())
+        await server.received.wait()  # the refresh POST is at the server
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        server.release.set()
+
+        await until(lambda: updates.tokens)  # the refresh ends on its own
+        assert server.answered == [200]
+        assert [(t.access_token, t.refresh_token) for t in updates.tokens] == [
+            ("access-2", "refresh-2")
+        ]
+        assert bity.token == updates.tokens[0]
+
+        # The next request uses the new access token, with no second refresh.
+        assert await bity.orders.list().to_list() == []
+        assert bearer(orders.calls.last.request) == "Bearer access-2"
+        assert (token_route.call_count, orders.call_count) == (1, 1)
+
+        # The next refresh sends the rotated refresh token, which the server accepts.
+        server.hold = False
+        token = await bity.refresh()
+        assert b"refresh_token=refresh-2&" in token_route.calls.last.request.content
+        assert (token.access_token, token.refresh_token) == ("access-3", "refresh-3")
+
+
+async def test_requests_waiting_on_a_refresh_share_it_when_the_first_is_cancelled(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    server = RotatingTokenServer()
+    token_route = router.post("/o/token/").mock(side_effect=server)
+    orders = router.get(ORDERS).respond(200, json=EMPTY_LIST)
+    async with make_client(router, clock=clock, token=make_token(expires_in=0)) as bity:
+        first = asyncio.create_task(bity.orders.list().to_list())
+        await server.received.wait()
+        others = [asyncio.create_task(bity.orders.list().to_list()) for _ in range(5)]
+        for _ in range(20):
+            await asyncio.sleep(0)  # let them reach the refresh in flight and wait on it
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        server.release.set()
+        assert await asyncio.gather(*others) == [[]] * 5
+
+    assert token_route.call_count == 1
+    assert {bearer(call.request) for call in orders.calls} == {"Bearer access-2"}
+    assert orders.call_count == 5
+
+
+async def test_a_refresh_failing_after_its_caller_was_cancelled_is_retrieved(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    # Nobody awaits the refresh any more when it fails: its error must not be logged
+    # as "Task exception was never retrieved", and the old token stays for a retry.
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        server = RotatingTokenServer(failure=httpx.Response(503, text="Service Unavailable"))
+        router.post("/o/token/").mock(side_effect=server)
+        bity = make_client(router, clock=clock, token=make_token(expires_in=0))
+        request = asyncio.create_task(bity.orders.list().to_list())
+        await server.received.wait()
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        server.release.set()
+        await bity.aclose()  # waits for the refresh, does not raise its error
+        del request
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+
+    assert server.answered == [503]
+    assert reported == []
+    assert bity.token == make_token(expires_in=0)  # kept, to be tried again
+
+
+async def test_aclose_waits_for_a_refresh_in_flight(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    # Decision: aclose() awaits a refresh in flight rather than cancelling it, so a
+    # refresh token the server has rotated is installed and reported, not lost.
+    server = RotatingTokenServer()
+    router.post("/o/token/").mock(side_effect=server)
+    updates = Updates()
+    bity = make_client(router, clock=clock, token=make_token(expires_in=0), on_token_update=updates)
+    request = asyncio.create_task(bity.orders.list().to_list())
+    await server.received.wait()
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+
+    closing = asyncio.create_task(bity.aclose())
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not closing.done()  # still waiting for the server's answer
+    assert not bity._transport.is_closed
+    server.release.set()
+    await closing
+
+    assert bity._transport.is_closed
+    assert server.answered == [200]
+    assert [(t.access_token, t.refresh_token) for t in updates.tokens] == [
+        ("access-2", "refresh-2")
+    ]
+
+
+async def test_cancelling_aclose_cancels_the_refresh_it_waits_for(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    server = RotatingTokenServer()
+    router.post("/o/token/").mock(side_effect=server)
+    updates = Updates()
+    bity = make_client(router, clock=clock, token=make_token(expires_in=0), on_token_update=updates)
+    request = asyncio.create_task(bity.orders.list().to_list())
+    await server.received.wait()
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+
+    closing = asyncio.create_task(bity.aclose())
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not closing.done()  # waiting for the refresh
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+
+    assert bity._transport.is_closed  # the pool is closed all the same
+    assert server.answered == []  # the refresh was cut short at the server
+    assert updates.tokens == []
+    assert bity.token == make_token(expires_in=0)
 
 
 # --- refresh after a 401 ----------------------------------------------------------------------
@@ -460,6 +681,52 @@ async def test_token_answer_of_the_wrong_shape_masks_tokens(
     assert "LEAKED" not in str(info.value)
     assert "LEAKED" not in info.value.text
     assert "expires_in" in str(info.value)
+    assert anonymous.token is None
+    # A 2xx: a token was probably issued, so the outcome is unknown (as when the
+    # answer is lost), and the hint says logging in again is safe.
+    assert info.value.outcome_unknown
+    assert "Logging in again is safe" in str(info.value)
+
+
+@pytest.mark.parametrize("expires_in", [10**12, -(10**12), 10**30])
+async def test_refresh_answer_with_an_expires_in_out_of_range_raises_decode_error(
+    router: respx.MockRouter, bity: BityClient, expires_in: int
+) -> None:
+    # Not a bare OverflowError: the refresh token may already be rotated, and the
+    # error must say so, with the token values masked.
+    router.post("/o/token/").respond(
+        200,
+        json={
+            "access_token": "LEAKED-ACCESS",
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "refresh_token": "LEAKED-REFRESH",
+        },
+    )
+    with pytest.raises(DecodeError) as info:
+        await bity.refresh()
+    error = info.value
+    assert "expires_in is out of range" in str(error)
+    assert error.outcome_unknown
+    assert "rotated the refresh token" in str(error)
+    assert "LEAKED" not in str(error)
+    assert "LEAKED" not in error.text
+    assert '"refresh_token":"***"' in error.text
+    assert error.__cause__ is None
+    assert bity.token == make_token()  # the old token is kept
+
+
+async def test_login_answer_with_an_expires_in_out_of_range_raises_decode_error(
+    router: respx.MockRouter, anonymous: BityClient
+) -> None:
+    router.post("/o/token/").respond(
+        200, json={"access_token": "LEAKED-ACCESS", "token_type": "Bearer", "expires_in": 10**12}
+    )
+    with pytest.raises(DecodeError) as info:
+        await anonymous.login(username="+41786399501", password="abc123")
+    assert "expires_in is out of range" in str(info.value)
+    assert "LEAKED" not in str(info.value)
+    assert "LEAKED" not in info.value.text
     assert anonymous.token is None
 
 

@@ -195,6 +195,9 @@ async def test_create_order_takes_plain_codes(router: respx.MockRouter, bity: Bi
         (Decimal("5E-8"), "0.00000005"),  # no exponent
         (Decimal("1E+2"), "100"),
         (Decimal("12345678901234.12345678"), "12345678901234.12345678"),
+        # More digits than the decimal context's 28: stripped exactly, never rounded.
+        (Decimal("12345678901234567890123.456789010000"), "12345678901234567890123.45678901"),
+        (Decimal("12345678901234567890123.45678901"), "12345678901234567890123.45678901"),
         (7, "7"),
         ("1200.00", "1200.00"),
     ],

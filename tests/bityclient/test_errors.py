@@ -122,6 +122,33 @@ async def test_order_rejected_by_the_server(router: respx.MockRouter, bity: Bity
     assert not info.value.outcome_unknown  # a 4xx: the order was refused, not lost
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"id": "12345", "status": "OPEN", ',  # cut short
+        '{"not": "an order"}',  # the wrong shape
+    ],
+)
+async def test_created_order_that_does_not_decode_says_the_outcome_is_unknown(
+    router: respx.MockRouter, bity: BityClient, text: str
+) -> None:
+    # The server accepted the order (201): resending it could create a second one.
+    route = router.post("/api/v1/order/").respond(201, text=text)
+    with pytest.raises(DecodeError) as info:
+        await bity.orders.create(category="BUY", amount=1)
+    error = info.value
+    assert route.call_count == 1
+    assert error.outcome_unknown
+    assert (error.status_code, error.text) == (201, text)
+    assert (error.method, error.url) == ("POST", "https://bity.com/api/v1/order/")
+    assert "(HTTP 201): it has probably taken effect" in str(error)
+    assert "outcome is unknown" in str(error)
+    assert error.hint is not None
+    assert "orders.list(order_by='-timestamp_created')" in error.hint
+    assert error.hint in str(error)
+    assert error.__cause__ is None
+
+
 async def test_errors_carry_no_token(router: respx.MockRouter, bity: BityClient) -> None:
     router.get("/api/v1/order/").respond(403, json={"error": "forbidden"})
     with pytest.raises(PermissionDeniedError) as info:
