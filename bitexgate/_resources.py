@@ -5,15 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from common import (
-    AsyncPaginator,
-    DecodeError,
-    Page,
-    TimeoutTypes,
-    Transport,
-    decode_json,
-    structure,
-)
+from common import AsyncPaginator, Page, TimeoutTypes, Transport, decode_created
 
 from ._enums import DepositStatus, WithdrawStatus
 from ._models import CONVERTER, Deposit, Invoice, InvoiceDeposit, PaymentMethod, Wallet, Withdrawal
@@ -60,19 +52,7 @@ class _Gateway:
         response = await self.transport.request(
             "POST", path, json=body, timeout=timeout, idempotent=False, hint=hint
         )
-        try:
-            return structure(CONVERTER, decode_json(response), item, response)
-        except DecodeError as exc:
-            raise DecodeError(
-                f"{exc.message} The server accepted the request "
-                f"(HTTP {response.status_code}): it has probably taken effect.",
-                text=exc.text,
-                status_code=exc.status_code,
-                method=exc.method,
-                url=exc.url,
-                outcome_unknown=True,
-                hint=hint,
-            ) from None
+        return decode_created(CONVERTER, response, item, hint=hint)
 
     def paginate(
         self,

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from common import DecodeError, TimeoutTypes, Transport, query_of_link
+from common import DecodeError, TimeoutTypes, Transport, decode_created, query_of_link
 
 from . import _validation as check
-from ._decode import ActivationBody, ListBody, decode
+from ._decode import ActivationBody, ListBody, converter, decode
 from ._models import (
     AmountMode,
     Currency,
@@ -246,21 +246,7 @@ class OrdersResource:
             idempotent=False,
             hint=_ORDER_HINT,
         )
-        try:
-            return decode(response, Order)
-        except DecodeError as exc:
-            # A 2xx: the order exists although its answer cannot be read. Resending
-            # would create a second one, so the error says so (as a lost answer does).
-            raise DecodeError(
-                f"{exc.message} The server accepted the request "
-                f"(HTTP {response.status_code}): it has probably taken effect.",
-                text=exc.text,
-                status_code=exc.status_code,
-                method=exc.method,
-                url=exc.url,
-                outcome_unknown=True,
-                hint=_ORDER_HINT,
-            ) from None
+        return decode_created(converter, response, Order, hint=_ORDER_HINT)
 
     def list(
         self,

@@ -27,6 +27,7 @@ from ._errors import (
 )
 from ._pagination import AsyncPaginator, Page, query_of_link
 from ._responses import (
+    decode_created,
     decode_json,
     describe_error_body,
     error_from_response,
@@ -66,6 +67,7 @@ __all__ = [
     "Transport",
     "TransportError",
     "ValidationError",
+    "decode_created",
     "decode_json",
     "describe_error_body",
     "encode_json",

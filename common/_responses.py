@@ -31,6 +31,7 @@ from ._errors import (
 )
 
 __all__ = [
+    "decode_created",
     "decode_json",
     "describe_error_body",
     "error_from_response",
@@ -177,6 +178,29 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: ht
             method=response.request.method,
             url=str(response.request.url),
         ) from exc
+
+
+def decode_created(
+    converter: cattrs.Converter, response: httpx.Response, cls: type[T], *, hint: str
+) -> T:
+    """The body of a successful create (a payment, an order) as `cls`.
+
+    If it cannot be decoded, the server accepted the request all the same: the
+    DecodeError says so and has `outcome_unknown` set, so nobody resends it blindly.
+    """
+    try:
+        return structure(converter, decode_json(response), cls, response)
+    except DecodeError as exc:
+        raise DecodeError(
+            f"{exc.message} The server accepted the request "
+            f"(HTTP {response.status_code}): it has probably taken effect.",
+            text=exc.text,
+            status_code=exc.status_code,
+            method=exc.method,
+            url=exc.url,
+            outcome_unknown=True,
+            hint=hint,
+        ) from None
 
 
 def structure_list(

@@ -37,6 +37,7 @@ EXPECTED = {
     "Transport",
     "TransportError",
     "ValidationError",
+    "decode_created",
     "decode_json",
     "describe_error_body",
     "encode_json",
