@@ -1,0 +1,212 @@
+"""The sandbox core both API sandboxes share: journal, faults, serving on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from common._sandbox import (
+    CONTROL_PREFIX,
+    RecordedRequest,
+    Sandbox,
+    control_routes,
+    json_response,
+)
+
+
+class EchoSandbox(Sandbox):
+    """A sandbox whose one endpoint counts the requests it handled and echoes the body."""
+
+    def __init__(self) -> None:
+        super().__init__(error_body=lambda status, message: {"detail": message, "code": status})
+        self.handled = 0
+
+        async def echo(request: Request) -> Response:
+            self.handled += 1
+            return json_response({"body": (await request.body()).decode()}, status_code=201)
+
+        routes = [Route("/echo", echo, methods=["GET", "POST"]), *control_routes(self)]
+        self.app = self.wrap(Starlette(routes=routes))
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[tuple[EchoSandbox, httpx.AsyncClient]]:
+    sandbox = EchoSandbox()
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sb") as http:
+        yield sandbox, http
+
+
+async def test_requests_are_journaled_with_their_exact_body(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, http = client
+    response = await http.post("/echo?x=1", content=b'{"a": 1}', headers={"X-Key": "k"})
+    assert response.json() == {"body": '{"a": 1}'}
+    [recorded] = sandbox.requests_to("/echo", method="post")
+    assert recorded == RecordedRequest(
+        method="POST",
+        path="/echo",
+        query="x=1",
+        headers=recorded.headers,
+        body=b'{"a": 1}',
+    )
+    assert recorded.header("x-key") == recorded.header("X-KEY") == "k"
+    assert recorded.header("missing") is None
+    assert recorded.json() == {"a": 1}
+    assert recorded.to_dict()["body"] == '{"a": 1}'
+    sandbox.clear_requests()
+    assert sandbox.requests == []
+
+
+async def test_control_paths_are_neither_journaled_nor_faulted(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, http = client
+    sandbox.fail_next(CONTROL_PREFIX + "requests", status=502)
+    assert (await http.get("/sandbox/requests")).status_code == 200
+    assert sandbox.requests == []
+
+
+async def test_fail_next_answers_n_times_in_the_api_error_shape_then_stops(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, http = client
+    sandbox.fail_next("/echo", status=429, times=2, retry_after=7)
+    for _ in range(2):
+        response = await http.get("/echo")
+        assert response.status_code == 429
+        assert response.headers["Retry-After"] == "7"
+        assert response.json() == {"detail": "Request was throttled.", "code": 429}
+    assert (await http.get("/echo")).status_code == 201
+    assert sandbox.handled == 1  # the failed requests never reached the endpoint
+    assert len(sandbox.requests_to("/echo")) == 3  # but all three arrived
+
+
+async def test_a_fault_can_be_limited_to_one_method(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, http = client
+    sandbox.fail_next("/echo", status=503, method="POST")
+    assert (await http.get("/echo")).status_code == 201
+    assert (await http.post("/echo")).status_code == 503
+
+
+async def test_after_handling_processes_the_request_and_replaces_its_answer(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, http = client
+    sandbox.fail_next("/echo", status=502, after_handling=True)
+    response = await http.post("/echo", content=b"pay")
+    assert response.status_code == 502
+    assert sandbox.handled == 1  # the payment was made; only its answer was lost
+
+
+async def test_delay_next_holds_the_request_then_handles_it(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, http = client
+    sandbox.delay_next("/echo", seconds=0.05)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert (await http.get("/echo")).status_code == 201
+    assert loop.time() - started >= 0.04
+    assert sandbox.handled == 1
+
+
+async def test_clear_faults_disarms_every_fault(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, http = client
+    sandbox.fail_next("/echo", times=5)
+    sandbox.clear_faults()
+    assert (await http.get("/echo")).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("arm", "message"),
+    [
+        (lambda s: s.fail_next("/echo", status=200), "error status"),
+        (lambda s: s.fail_next("echo"), "must start with '/'"),
+        (lambda s: s.fail_next("/echo", times=0), "at least 1"),
+        (lambda s: s.delay_next("/echo", seconds=-1), "negative"),
+    ],
+)
+def test_bad_fault_arguments_are_refused(arm: object, message: str) -> None:
+    sandbox = EchoSandbox()
+    with pytest.raises(ValueError, match=message):
+        arm(sandbox)  # type: ignore[operator]
+
+
+async def test_http_controls_arm_faults_and_read_the_journal(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    _, http = client
+    armed = await http.post(
+        "/sandbox/faults", json={"path": "/echo", "status": 429, "retry_after": 2}
+    )
+    assert armed.status_code == 201
+    response = await http.get("/echo")
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "2")
+    delayed = await http.post("/sandbox/faults", json={"path": "/echo", "delay": 0.01})
+    assert delayed.status_code == 201
+    assert (await http.get("/echo")).status_code == 201
+
+    journal = (await http.get("/sandbox/requests", params={"path": "/echo"})).json()
+    assert [r["method"] for r in journal] == ["GET", "GET"]
+    assert (await http.delete("/sandbox/requests")).status_code == 204
+    assert (await http.get("/sandbox/requests")).json() == []
+
+    await http.post("/sandbox/faults", json={"path": "/echo"})
+    assert (await http.delete("/sandbox/faults")).status_code == 204
+    assert (await http.get("/echo")).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [[], {"status": 502}, {"path": "/echo", "status": 200}, {"path": "/echo", "times": "x"}],
+)
+async def test_http_controls_refuse_a_bad_fault(
+    client: tuple[EchoSandbox, httpx.AsyncClient], spec: object
+) -> None:
+    _, http = client
+    response = await http.post("/sandbox/faults", json=spec)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Invalid fault")
+
+
+async def test_journal_keeps_only_the_latest_requests() -> None:
+    small = Sandbox(error_body=lambda s, m: {}, journal_size=2)
+    small.app = small.wrap(EchoSandbox().app)
+    async with httpx.AsyncClient(transport=small.transport(), base_url="http://sb") as http:
+        for body in (b"1", b"2", b"3"):
+            await http.post("/echo", content=body)
+    assert [r.body for r in small.requests] == [b"2", b"3"]
+
+
+async def test_serve_listens_on_loopback_and_stops_with_the_block() -> None:
+    sandbox = EchoSandbox()
+    async with sandbox.serve() as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        async with httpx.AsyncClient(base_url=base_url) as http:
+            responses = await asyncio.gather(*(http.post("/echo", content=b"x") for _ in range(20)))
+        assert {r.status_code for r in responses} == {201}
+    assert sandbox.handled == 20
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        with pytest.raises(httpx.ConnectError):
+            await http.get("/echo")
+
+
+async def test_serve_raises_when_the_port_is_taken() -> None:
+    sandbox = EchoSandbox()
+    async with sandbox.serve() as base_url:
+        port = int(base_url.rsplit(":", 1)[1])
+        with pytest.raises(OSError):
+            async with sandbox.serve(port=port):
+                pass
