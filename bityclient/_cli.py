@@ -1,0 +1,609 @@
+"""The `bityclient` command: every Bity v1 endpoint from a shell.
+
+    bityclient rates list --table
+    bityclient rates we-sell ETHBTC
+    bityclient login --token-file ~/.bity-token.json
+    bityclient orders list --token-file ~/.bity-token.json --order-by -timestamp_created
+    bityclient orders create --category BUY_ETH --amount 0.5 --crypto-address 0x...
+    bityclient --sandbox orders list
+    bityclient sandbox --port 8002
+
+Credentials come from `BITY_CLIENT_ID`, `BITY_USERNAME`, `BITY_PASSWORD` and
+`BITY_BASE_URL` (or `--client-id`, `--username`, `--password`, `--base-url`; the
+variables are better for the password, as flags show in the process list).
+Rates and phone verification need none of them.
+
+`--token-file PATH` (or `BITY_TOKEN_FILE`) keeps the session between runs: `login`
+stores its token there, other commands reuse it, and every renewed token (Bity
+rotates refresh tokens) is written back. The file is created with mode 0600 and
+holds credentials: keep it secret. A command that needs a token logs in with the
+password when there is no usable token file, and once more if the stored
+session turns out to have ended.
+
+`--sandbox` runs any command against an in-process sandbox with demo credentials
+and data; the `sandbox` subcommand serves one on a socket until Ctrl+C (both
+need the `[sandbox]` extra).
+
+Exit codes: 0 success; 1 the API answered with an error status, or an answer
+that does not decode; 2 usage (bad flag or value, missing credentials, input
+refused before sending); 3 transport (no connection, timeout, broken
+connection); 130 interrupted. An order whose outcome is unknown says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import stat
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NoReturn
+
+from common import DEFAULT_TIMEOUT, ValidationError
+from common._cli import (
+    EXIT_OK,
+    EXIT_USAGE,
+    ArgumentParser,
+    Output,
+    Secrets,
+    UsageError,
+    add_global_options,
+    decimal_arg,
+    enum_arg,
+    enum_choices,
+    export_line,
+    flag_map,
+    join_dash_values,
+    parse_args,
+    positive_int_arg,
+    report_error,
+    retry_policy,
+    run_command,
+    sandbox_unavailable,
+    secret_flag_values,
+    setting,
+    warn_if_exposed,
+)
+from common._version import __version__
+
+from ._auth import dump_token, load_token
+from ._client import DEFAULT_BASE_URL, BityClient
+from ._errors import SessionExpiredError
+from ._models import AmountMode, Currency, OrderCategory, PaymentMethod, Token
+
+__all__ = [
+    "ENV_BASE_URL",
+    "ENV_CLIENT_ID",
+    "ENV_PASSWORD",
+    "ENV_TOKEN_FILE",
+    "ENV_USERNAME",
+    "build_parser",
+    "main",
+    "read_token_file",
+    "run",
+    "write_token_file",
+]
+
+ENV_CLIENT_ID = "BITY_CLIENT_ID"
+ENV_USERNAME = "BITY_USERNAME"
+ENV_PASSWORD = "BITY_PASSWORD"  # noqa: S105 (the name of a variable, not a secret)
+ENV_BASE_URL = "BITY_BASE_URL"
+ENV_TOKEN_FILE = "BITY_TOKEN_FILE"  # noqa: S105 (the name of a variable, not a secret)
+#: The base URL shown for the in-process sandbox (never resolved: requests stay in process).
+SANDBOX_BASE_URL = "http://sandbox.invalid"
+SECRET_FLAGS = ("--password", "--code")
+#: What `BityClient` is given as its client id by commands that never send one.
+_UNUSED_CLIENT_ID = "unused"
+
+#: What a command needs: nothing, a login (the `login` command), or a token.
+NONE, LOGIN, TOKEN = "none", "login", "token"
+
+Handler = Callable[[BityClient, argparse.Namespace, Output], Awaitable[None]]
+
+_EXIT_CODES = """\
+exit codes:
+  0    success
+  1    the API answered with an error status, or with an answer that does not decode
+  2    usage: a bad flag or value, missing credentials, input refused before sending
+  3    transport: no connection, a timeout, a connection broken mid-request
+  130  interrupted (Ctrl+C)
+"""
+
+_ORDER_BY_HELP = "a field, with + or - before it: -timestamp_created"
+
+
+# --- the token file ----------------------------------------------------------------------------
+
+
+def read_token_file(path: Path) -> Token | None:
+    """The token stored in `path`, or None if there is no such file.
+
+    UsageError if the file cannot be read or does not hold a token. Warns (on
+    stderr) when other users may read it.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"cannot read the token file {path}: {exc.strerror or exc}") from None
+    problem = UsageError(
+        f"{path} does not hold a stored token: replace it with "
+        f"`bityclient login --token-file {path}`"
+    )
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise problem from None
+    if not isinstance(data, dict):
+        raise problem
+    try:
+        token = load_token(data)
+    except ValidationError:
+        raise problem from None
+    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        sys.stderr.write(f"warning: other users may read the token file {path}: chmod 600 it\n")
+    return token
+
+
+def write_token_file(path: Path, token: Token) -> None:
+    """Store `token` in `path` (replaced atomically), readable by its owner only (0600)."""
+    text = json.dumps(dump_token(token), indent=2) + "\n"
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)  # whatever the umask
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                fd = -1
+                handle.write(text)
+        finally:
+            if fd != -1:
+                os.close(fd)
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise UsageError(f"cannot write the token file {path}: {exc.strerror or exc}") from None
+
+
+def _usable(token: Token) -> bool:
+    return bool(token.refresh_token) or not token.is_expired()
+
+
+def _token_facts(token: Token, path: Path | None) -> dict[str, Any]:
+    """What may be shown of a token: everything but the tokens themselves."""
+    expires_in = None
+    if token.expires_at is not None:
+        seconds = (token.expires_at - datetime.now(timezone.utc)).total_seconds()
+        expires_in = max(0, int(seconds))
+    return {
+        "logged_in": True,
+        "token_type": token.token_type,
+        "scope": token.scope,
+        "expires_at": token.expires_at,
+        "expires_in": expires_in,
+        "has_refresh_token": bool(token.refresh_token),
+        "token_file": None if path is None else str(path),
+    }
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+async def _verify_phone(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
+    out.show({"activated": await bity.users.verify_phone(phone=a.phone, code=a.code)})
+
+
+async def _rates_list(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
+    await out.stream_items(
+        bity.rates.list(order_by=a.order_by, page_size=a.page_size, max_items=a.max_items)
+    )
+
+
+async def _rates_we_sell(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
+    out.show(await bity.rates.we_sell(a.pair))
+
+
+async def _rates_we_buy(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
+    out.show(await bity.rates.we_buy(a.pair))
+
+
+async def _orders_create(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
+    order = await bity.orders.create(
+        category=a.category,
+        amount=a.amount,
+        currency=a.currency,
+        payment_method=a.payment_method,
+        amount_mode=a.amount_mode,
+        crypto_address=a.crypto_address,
+        person=a.person,
+    )
+    out.show(order)
+
+
+async def _orders_list(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
+    await out.stream_items(
+        bity.orders.list(order_by=a.order_by, page_size=a.page_size, max_items=a.max_items)
+    )
+
+
+# --- the parser --------------------------------------------------------------------------------
+
+
+def _add_credentials(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("credentials (the environment variables are preferred)")
+    group.add_argument(
+        "--client-id", default=default, metavar="ID", help=f"OAuth client id (${ENV_CLIENT_ID})"
+    )
+    group.add_argument(
+        "--username",
+        default=default,
+        metavar="NAME",
+        help=f"phone (+41...), e-mail or username (${ENV_USERNAME})",
+    )
+    group.add_argument(
+        "--password",
+        default=default,
+        metavar="PASSWORD",
+        help=f"password (${ENV_PASSWORD}; a flag shows in the process list)",
+    )
+    group.add_argument(
+        "--base-url",
+        default=default,
+        metavar="URL",
+        help=f"API URL (${ENV_BASE_URL}, else {DEFAULT_BASE_URL})",
+    )
+    group.add_argument(
+        "--token-file",
+        default=default,
+        metavar="PATH",
+        help=f"reuse and store the session in this file, mode 0600 (${ENV_TOKEN_FILE})",
+    )
+
+
+def _add_paging(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--order-by", metavar="FIELD", help=_ORDER_BY_HELP)
+    parser.add_argument(
+        "--page-size", type=positive_int_arg, metavar="N", help="items per page (the API's limit)"
+    )
+    parser.add_argument(
+        "--max-items", type=positive_int_arg, metavar="N", help="stop after N items"
+    )
+
+
+def _currency(text: str) -> Currency | str:
+    return "" if text == "" else enum_arg(Currency)(text)
+
+
+_currency.__name__ = "currency"
+
+
+def build_parser() -> ArgumentParser:
+    """The `bityclient` argument parser, every subcommand included."""
+    parser = ArgumentParser(
+        prog="bityclient",
+        description="Call the Bity v1 API from a shell: one subcommand per endpoint.",
+        epilog=_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_global_options(parser, suppress=False)
+    _add_credentials(parser, suppress=False)
+    top = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
+
+    def command(
+        actions: Any,
+        name: str,
+        handler: Handler | None,
+        help: str,
+        *,
+        needs: str = NONE,
+        creates: str | None = None,
+    ) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = actions.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=_EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        add_global_options(sub, suppress=True)
+        _add_credentials(sub, suppress=True)
+        sub.set_defaults(handler=handler, needs=needs, creates=creates)
+        return sub
+
+    def group(name: str, help: str) -> Any:
+        sub = top.add_parser(name, help=help, description=help)
+        return sub.add_subparsers(dest="command", metavar="ACTION", required=True)
+
+    p = command(top, "verify-phone", _verify_phone, "activate a new user with the SMS code")
+    p.add_argument("--phone", required=True, help="international format: +41786399501")
+    p.add_argument("--code", required=True, help="the code Bity sent by SMS")
+
+    p = command(
+        top,
+        "login",
+        None,
+        "log in with the password; print the token's expiry and scope (never the token)",
+        needs=LOGIN,
+    )
+
+    rates = group("rates", "exchange rates (no login needed)")
+    p = command(rates, "list", _rates_list, "every pair's mid, buy and sell rates")
+    _add_paging(p)
+    p = command(rates, "we-sell", _rates_we_sell, "the price Bity sells at for a pair")
+    p.add_argument("pair", metavar="PAIR", help="e.g. ETHBTC")
+    p = command(rates, "we-buy", _rates_we_buy, "the price Bity buys at for a pair")
+    p.add_argument("pair", metavar="PAIR", help="e.g. ETHBTC")
+
+    orders = group("orders", "the logged-in user's orders")
+    p = command(
+        orders,
+        "create",
+        _orders_create,
+        "create an order",
+        needs=TOKEN,
+        creates="orders list --order-by -timestamp_created",
+    )
+    p.add_argument(
+        "--category",
+        required=True,
+        type=enum_arg(OrderCategory),
+        help=f"one of {enum_choices(OrderCategory)}",
+    )
+    p.add_argument("--amount", required=True, type=decimal_arg, help="at most 8 decimals, e.g. 0.5")
+    p.add_argument(
+        "--currency",
+        type=_currency,
+        help=f'e.g. {enum_choices(Currency)} ("" for crypto to crypto)',
+    )
+    p.add_argument(
+        "--payment-method",
+        type=enum_arg(PaymentMethod),
+        metavar="METHOD",
+        help=f"one of {enum_choices(PaymentMethod)}",
+    )
+    p.add_argument(
+        "--amount-mode",
+        type=enum_arg(AmountMode),
+        metavar="MODE",
+        help=f"what the amount means: {enum_choices(AmountMode)}",
+    )
+    p.add_argument("--crypto-address", metavar="ADDRESS", help="where crypto is paid out")
+    p.add_argument("--person", metavar="URI", help="the person's resource URI")
+    p = command(orders, "list", _orders_list, "list the orders", needs=TOKEN)
+    _add_paging(p)
+
+    p = top.add_parser(
+        "sandbox",
+        help="serve the Bity sandbox on a socket until Ctrl+C",
+        description="Serve the Bity v1 sandbox (demo data, demo credentials) on a socket "
+        "until Ctrl+C, and print the lines that point this command at it.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    p.add_argument("--port", type=int, default=8002, help="port (%(default)s; 0 takes a free one)")
+    p.add_argument("--empty", action="store_true", help="start without the demo data")
+    return parser
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def _missing(what: str, env: str, flag: str) -> UsageError:
+    return UsageError(f"missing {what}: set {env} or pass {flag}")
+
+
+class _Credentials:
+    """The client id, username and password of this run (the sandbox's with --sandbox)."""
+
+    def __init__(self, client_id: str | None, username: str | None, password: str | None):
+        self.client_id = client_id
+        self.username = username
+        self.password = password
+
+    @property
+    def can_login(self) -> bool:
+        return self.username is not None and self.password is not None
+
+    def require_login(self) -> tuple[str, str]:
+        if self.username is None:
+            raise _missing("username", ENV_USERNAME, "--username")
+        if self.password is None:
+            raise _missing("password", ENV_PASSWORD, "--password")
+        return self.username, self.password
+
+
+async def _login(bity: BityClient, credentials: _Credentials) -> Token:
+    username, password = credentials.require_login()
+    return await bity.login(username=username, password=password)
+
+
+async def _run_with_session(
+    bity: BityClient,
+    args: argparse.Namespace,
+    out: Output,
+    credentials: _Credentials,
+    token_file: Path | None,
+) -> None:
+    handler: Handler = args.handler
+    logged_in = False
+    if bity.token is None:
+        await _login(bity, credentials)
+        logged_in = True
+    try:
+        await handler(bity, args, out)
+    except SessionExpiredError:
+        if logged_in or not credentials.can_login or out.started:
+            if token_file is not None:
+                sys.stderr.write(
+                    f"the session stored in {token_file} has ended: "
+                    f"log in again with `bityclient login --token-file {token_file}`\n"
+                )
+            raise
+        # The refusal came before the request was processed, so it is safe to send again.
+        sys.stderr.write("note: the stored session has ended; logging in again\n")
+        await _login(bity, credentials)
+        await handler(bity, args, out)
+
+
+class _Plan:
+    """What a command runs with, settled before the event loop starts."""
+
+    def __init__(
+        self,
+        *,
+        credentials: _Credentials,
+        base_url: str,
+        token: Token | None,
+        token_file: Path | None,
+        sandbox: Any,
+    ) -> None:
+        self.credentials = credentials
+        self.base_url = base_url
+        self.token = token
+        self.token_file = token_file
+        self.sandbox = sandbox
+
+
+def _prepare(args: argparse.Namespace, secrets: Secrets) -> _Plan:
+    """Credentials, the stored token and the sandbox; UsageError before anything is sent."""
+    needs: str = args.needs
+    file_setting = setting(args.token_file, ENV_TOKEN_FILE)
+    token_file = Path(file_setting).expanduser() if file_setting else None
+    token: Token | None = None
+    if needs != NONE and token_file is not None and not token_file.parent.is_dir():
+        raise UsageError(f"cannot store the token in {token_file}: no such directory")
+    if needs == TOKEN and token_file is not None:
+        token = read_token_file(token_file)
+        if token is not None:
+            secrets.add(token.access_token, token.refresh_token)
+            if not _usable(token):
+                token = None
+    sandbox: Any = None
+    if args.sandbox:
+        try:
+            from .sandbox import BitySandbox
+        except ImportError as exc:
+            raise sandbox_unavailable(exc) from None
+        sandbox = BitySandbox()
+        sandbox.seed_demo_data()
+        credentials = _Credentials(sandbox.client_id, sandbox.username, sandbox.password)
+        base_url = SANDBOX_BASE_URL
+    else:
+        credentials = _Credentials(
+            setting(args.client_id, ENV_CLIENT_ID),
+            setting(args.username, ENV_USERNAME),
+            setting(args.password, ENV_PASSWORD),
+        )
+        base_url = setting(args.base_url, ENV_BASE_URL) or DEFAULT_BASE_URL
+    secrets.add(credentials.password)
+    if needs != NONE and credentials.client_id is None:
+        raise _missing("client id", ENV_CLIENT_ID, "--client-id")
+    if needs == LOGIN or (needs == TOKEN and token is None):
+        credentials.require_login()
+    return _Plan(
+        credentials=credentials,
+        base_url=base_url,
+        token=token,
+        token_file=token_file,
+        sandbox=sandbox,
+    )
+
+
+async def _execute(args: argparse.Namespace, plan: _Plan, secrets: Secrets) -> int:
+    out = Output(table=args.table)
+    needs: str = args.needs
+    credentials, token_file = plan.credentials, plan.token_file
+
+    async def store(new: Token) -> None:
+        secrets.add(new.access_token, new.refresh_token)
+        if token_file is not None:
+            write_token_file(token_file, new)
+
+    try:
+        async with BityClient(
+            client_id=credentials.client_id or _UNUSED_CLIENT_ID,
+            base_url=plan.base_url,
+            token=plan.token,
+            on_token_update=store,
+            transport=None if plan.sandbox is None else plan.sandbox.transport(),
+            retry=retry_policy(args.retries),
+            timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+        ) as bity:
+            if needs == LOGIN:
+                out.show(_token_facts(await _login(bity, credentials), token_file))
+            elif needs == TOKEN:
+                await _run_with_session(bity, args, out, credentials, token_file)
+            else:
+                await args.handler(bity, args, out)
+    finally:
+        if plan.sandbox is not None and hasattr(plan.sandbox, "aclose"):
+            await plan.sandbox.aclose()
+    return EXIT_OK
+
+
+def _serve_sandbox(args: argparse.Namespace, secrets: Secrets) -> int:
+    try:
+        from common._sandbox import run_server
+
+        from .sandbox import BitySandbox
+    except ImportError as exc:
+        return report_error(sandbox_unavailable(exc), secrets=secrets)
+    sandbox = BitySandbox()
+    if not args.empty:
+        sandbox.seed_demo_data()
+
+    def banner(base_url: str) -> list[str]:
+        return [
+            f"Bity v1 sandbox on {base_url} (Ctrl+C to stop)",
+            "# demo credentials: paste these lines into a shell, then run bityclient",
+            export_line(ENV_BASE_URL, base_url),
+            export_line(ENV_CLIENT_ID, sandbox.client_id),
+            export_line(ENV_USERNAME, sandbox.username),
+            export_line(ENV_PASSWORD, sandbox.password),
+        ]
+
+    warn_if_exposed(args.host)
+    try:
+        run_server(sandbox.app, host=args.host, port=args.port, banner=banner)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        sys.stderr.write(f"error: cannot listen on {args.host}:{args.port}: {reason}\n")
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `bityclient` command with `argv` (default: `sys.argv[1:]`); returns the exit code."""
+    arguments = join_dash_values(sys.argv[1:] if argv is None else argv, ["--order-by"])
+    secrets = Secrets(os.environ.get(ENV_PASSWORD), *secret_flag_values(arguments, SECRET_FLAGS))
+    parser = build_parser()
+    parsed = parse_args(parser, arguments, secrets)
+    if isinstance(parsed, int):
+        return parsed
+    if parsed.group == "sandbox":
+        return _serve_sandbox(parsed, secrets)
+    note = None
+    if parsed.creates:
+        note = f"Before creating it again, check `bityclient {parsed.creates}`."
+    return run_command(
+        lambda: _execute(parsed, _prepare(parsed, secrets), secrets),
+        secrets=secrets,
+        flags=flag_map(parser),
+        in_doubt_note=note,
+    )
+
+
+def run() -> NoReturn:
+    """The console-script entry point: `sys.exit(main())`."""
+    sys.exit(main())
