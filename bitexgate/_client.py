@@ -9,7 +9,14 @@ from types import TracebackType
 
 import httpx
 
-from common import DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes, Transport, ValidationError
+from common import (
+    DEFAULT_LIMITS,
+    DEFAULT_TIMEOUT,
+    RetryPolicy,
+    TimeoutTypes,
+    Transport,
+    ValidationError,
+)
 from common._version import __version__
 
 from ._auth import GatewayAuth
@@ -35,6 +42,11 @@ class BitexGateClient:
     `signature_window` is how far ahead (seconds) each signature's `X-Timeout`
     deadline lies; the reference uses 0.5. Reads are retried per `retry`;
     payments are never resent once they may have arrived.
+
+    At most `max_in_flight` requests are on the wire at once (the connection pool's
+    size, 100); the rest wait *before* they are signed, so a queued request never
+    arrives with an expired `X-Timeout`. With your own `http_client`, set it to
+    that client's `max_connections` if you changed them.
     """
 
     def __init__(
@@ -46,6 +58,7 @@ class BitexGateClient:
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         signature_window: float = 0.5,
+        max_in_flight: int | None = DEFAULT_LIMITS.max_connections,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
@@ -70,6 +83,7 @@ class BitexGateClient:
             transport=transport,
             headers={"User-Agent": f"bitexgate-python/{__version__}"},
             logger=logger,
+            max_in_flight=max_in_flight,
         )
         gateway = _Gateway(self._transport)
         self.payment_methods = PaymentMethods(gateway)

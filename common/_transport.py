@@ -41,6 +41,9 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 TimeoutTypes = float | httpx.Timeout
 
+#: Paths whose parsed URL is kept: every endpoint's, with room for a few hundred more.
+_MAX_CACHED_URLS = 512
+
 _NO_AUTH = httpx.Auth()  # a flow that adds nothing: for calls that must not carry credentials
 
 # Failures that happen before a single byte of the request is written.
@@ -91,6 +94,11 @@ class Transport:
 
     Paths are always joined to `base_url`; an absolute URL is refused, and
     redirects are never followed, so credentials cannot reach another host.
+
+    `max_in_flight` caps the requests on the wire at once; the others wait (at
+    most the pool timeout) before their auth flow runs. Set it to the pool's size
+    when a signature carries a deadline, so no request is signed and then left
+    waiting for a connection until the deadline passes.
     """
 
     def __init__(
@@ -105,6 +113,7 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         logger: logging.Logger | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_in_flight: int | None = None,
     ) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -115,17 +124,29 @@ class Transport:
             raise ValueError(f"base_url must not carry a query or fragment, got {base_url!r}")
         if http_client is not None and transport is not None:
             raise ValueError("pass either http_client or transport, not both")
+        if max_in_flight is not None and (
+            not isinstance(max_in_flight, int)
+            or isinstance(max_in_flight, bool)
+            or max_in_flight < 1
+        ):
+            raise ValueError(f"max_in_flight must be a positive int, got {max_in_flight!r}")
         self._base_url = str(url).rstrip("/")
         self._auth = auth
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._headers = dict(headers or {})
+        self._request_headers = {"Accept": "application/json", **self._headers}
+        self._urls: dict[str, httpx.URL] = {}  # path -> its parsed URL (see _url)
         self._logger = logger or logging.getLogger("common.transport")
         self._sleep = sleep
         self._owns_client = http_client is None
         self._client = http_client or httpx.AsyncClient(
             transport=transport, timeout=self._timeout, limits=DEFAULT_LIMITS
         )
+        # Requests beyond this many wait here, before the auth flow runs, rather than
+        # in the pool after it: a signature with a deadline is made only once a
+        # connection is free to carry it.
+        self._slots = asyncio.Semaphore(max_in_flight) if max_in_flight is not None else None
 
     def __repr__(self) -> str:
         return f"<Transport base_url={self._base_url!r}>"
@@ -167,6 +188,25 @@ class Transport:
             raise ValueError(f"expected a path starting with a single '/', got {path!r}")
         return self._base_url + path
 
+    def _url(self, path: str, params: Mapping[str, str] | None) -> httpx.URL:
+        """`path` under the base URL with `params` as its query, parsed once where it can be.
+
+        httpx parses a URL given as text on every request, and again to merge
+        `params` into it; a path without a query is parsed once and kept, and a
+        query of text values is encoded as httpx would and parsed with the path.
+        """
+        if not params:
+            url = self._urls.get(path)
+            if url is None:
+                url = httpx.URL(self.url_for(path))
+                if len(self._urls) < _MAX_CACHED_URLS:
+                    self._urls[path] = url
+            return url
+        text = self.url_for(path)
+        if "?" in path or "#" in path or not all(type(v) is str for v in params.values()):
+            return httpx.URL(text, params=params)  # httpx merges and converts the values
+        return httpx.URL(text + "?" + urlencode(list(params.items())))
+
     async def request(
         self,
         method: str,
@@ -190,8 +230,8 @@ class Transport:
         method = method.upper()
         if idempotent is None:
             idempotent = method in ("GET", "HEAD", "OPTIONS")
-        url = self.url_for(path)
-        headers = {"Accept": "application/json", **self._headers}
+        url = self._url(path, params)
+        headers = self._request_headers.copy()
         content: bytes | None = None
         if json is not None and form is not None:
             raise ValueError("pass either json or form, not both")
@@ -213,16 +253,11 @@ class Transport:
         attempt = 0
         while True:
             request = self._client.build_request(
-                method,
-                url,
-                params=params,
-                content=content,
-                headers=headers,
-                timeout=request_timeout,
+                method, url, content=content, headers=headers, timeout=request_timeout
             )
             error: SDKError
             try:
-                response = await self._client.send(request, auth=auth, follow_redirects=False)
+                response = await self._send(request, auth, request_timeout)
             except httpx.RequestError as exc:
                 error = _request_error(exc, request, idempotent=idempotent, hint=hint)
             else:
@@ -253,6 +288,21 @@ class Transport:
             )
             await self._sleep(delay)
             attempt += 1
+
+    async def _send(
+        self, request: httpx.Request, auth: httpx.Auth, timeout: httpx.Timeout
+    ) -> httpx.Response:
+        if self._slots is None:
+            return await self._client.send(request, auth=auth, follow_redirects=False)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout=timeout.pool)
+        except asyncio.TimeoutError:
+            # What the pool itself raises when no connection frees up in time.
+            raise httpx.PoolTimeout("no request slot free in time", request=request) from None
+        try:
+            return await self._client.send(request, auth=auth, follow_redirects=False)
+        finally:
+            self._slots.release()
 
 
 def _request_error(

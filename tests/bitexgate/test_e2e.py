@@ -15,7 +15,6 @@ import pytest
 
 import bitexgate._resources
 from bitexgate import (
-    AuthenticationError,
     BitexGateClient,
     DepositStatus,
     FeePayer,
@@ -176,7 +175,7 @@ async def test_pagination_reaches_the_last_page(
 async def test_many_concurrent_creates_lose_nothing(
     client: BitexGateClient, sandbox: GatewaySandbox
 ) -> None:
-    sandbox.set_balance("USDT", Decimal(2300))
+    sandbox.set_balance("USDT", Decimal(150 * 23))
 
     async def withdraw(i: int) -> int:
         created = await client.withdrawals.create(
@@ -187,16 +186,18 @@ async def test_many_concurrent_creates_lose_nothing(
     async def open_wallet() -> str:
         return (await client.wallets.create(ticker="USDT", network="tron")).address
 
-    # 100 at a time: as many as the client's connection pool holds (see the test below).
-    ids = await asyncio.gather(*(withdraw(i) for i in range(100)))
-    addresses = await asyncio.gather(*(open_wallet() for _ in range(100)))
-    assert sorted(ids) == list(range(1, 101))
-    assert len(set(addresses)) == 100
+    # 300 at once, more than the pool's 100 connections: the rest wait to be signed.
+    results = await asyncio.gather(
+        *(withdraw(i) for i in range(150)), *(open_wallet() for _ in range(150))
+    )
+    ids, addresses = results[:150], results[150:]
+    assert sorted(ids) == list(range(1, 151))  # type: ignore[type-var]
+    assert len(set(addresses)) == 150
     history = [w async for w in client.withdrawals.history(page_size=30)]
     assert sorted(w.client_order_id or "" for w in history) == sorted(
-        f"order-{i}" for i in range(100)
+        f"order-{i}" for i in range(150)
     )
-    assert len({w.address async for w in client.wallets.list(page_size=1000)}) == 100
+    assert len({w.address async for w in client.wallets.list(page_size=1000)}) == 150
     assert sandbox.balance("USDT") == 0
 
 
@@ -225,18 +226,13 @@ async def test_a_timed_out_withdrawal_is_found_afterwards(
     assert sandbox.balance("USDT") == Decimal(77)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AuthenticationError,
-    reason=(
-        "SDK issue: X-Timeout is set when a request is signed, before it waits for a free "
-        "pooled connection, so a request queued longer than signature_window arrives expired"
-    ),
-)
 async def test_requests_waiting_for_a_pooled_connection_arrive_in_time(
     sandbox: GatewaySandbox, base_url: str
 ) -> None:
-    sandbox.delay_next("/api/gateway/wallets", seconds=0.08, times=2)
+    # Each request is held 0.2 s before the sandbox checks its 0.3 s signature, on a
+    # pool of one connection: the second waits 0.2 s for it. Signed before waiting, it
+    # would be checked 0.4 s after signing (expired); signed after, 0.2 s after.
+    sandbox.delay_next("/api/gateway/wallets", seconds=0.2, times=2)
     async with (
         httpx.AsyncClient(limits=httpx.Limits(max_connections=1)) as http,
         BitexGateClient(
@@ -244,7 +240,8 @@ async def test_requests_waiting_for_a_pooled_connection_arrive_in_time(
             secret=sandbox.secret,
             base_url=base_url,
             http_client=http,
-            signature_window=0.05,
+            signature_window=0.3,
+            max_in_flight=1,  # the size of that client's pool
         ) as gw,
     ):
         await asyncio.gather(gw.wallets.list(), gw.wallets.list())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Generator
@@ -643,3 +644,80 @@ def test_base_url_with_credentials_is_refused() -> None:
     with pytest.raises(ValueError, match="credentials") as caught:
         Transport("https://user:hunter2@api.example")
     assert "hunter2" not in str(caught.value)
+
+
+class _Stamping(httpx.Auth):
+    """Records, for each request, how many were on the wire when it was signed."""
+
+    def __init__(self, on_wire: list[int]) -> None:
+        self.on_wire = on_wire
+        self.signed_with: list[int] = []
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.signed_with.append(len(self.on_wire))
+        yield request
+
+
+async def test_max_in_flight_makes_requests_wait_before_they_are_signed() -> None:
+    on_wire: list[int] = []
+    release = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        on_wire.append(1)
+        await release.wait()
+        on_wire.pop()
+        return httpx.Response(200, json={})
+
+    auth = _Stamping(on_wire)
+    transport = Transport(
+        "https://api.example",
+        auth=auth,
+        transport=httpx.MockTransport(handler),
+        max_in_flight=2,
+    )
+    async with transport:
+        calls = [asyncio.create_task(transport.request("GET", "/x")) for _ in range(5)]
+        for _ in range(50):  # let every task run as far as it can
+            await asyncio.sleep(0)
+        assert len(on_wire) == 2
+        assert len(auth.signed_with) == 2  # three wait unsigned
+        release.set()
+        await asyncio.gather(*calls)
+    assert len(auth.signed_with) == 5
+    assert max(auth.signed_with) < 2  # never signed while two were on the wire
+
+
+async def test_a_request_that_finds_no_slot_in_the_pool_timeout_was_never_sent() -> None:
+    release = asyncio.Event()
+    sent: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        await release.wait()
+        return httpx.Response(201, json={})
+
+    transport = Transport(
+        "https://api.example",
+        transport=httpx.MockTransport(handler),
+        timeout=httpx.Timeout(5.0, pool=0.01),
+        retry=RetryPolicy(max_retries=0),
+        max_in_flight=1,
+    )
+    async with transport:
+        first = asyncio.create_task(transport.request("POST", "/pay", json={"a": 1}))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert sent == ["POST"]
+        with pytest.raises(ConnectError) as caught:
+            await transport.request("POST", "/pay", json={"a": 2})
+        assert not caught.value.outcome_unknown
+        assert "not sent" in str(caught.value)
+        release.set()
+        await first
+    assert sent == ["POST"]
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5, "3"])
+def test_max_in_flight_must_be_a_positive_int(bad: object) -> None:
+    with pytest.raises(ValueError, match="max_in_flight"):
+        Transport("https://api.example", max_in_flight=bad)  # type: ignore[arg-type]
