@@ -49,6 +49,7 @@ from common._cli import (
     flag_map,
     join_dash_values,
     parse_args,
+    port_arg,
     positive_int_arg,
     report_error,
     retry_policy,
@@ -389,7 +390,9 @@ def build_parser() -> ArgumentParser:
         "on a socket until Ctrl+C, and print the lines that point this command at it.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
-    p.add_argument("--port", type=int, default=8001, help="port (%(default)s; 0 takes a free one)")
+    p.add_argument(
+        "--port", type=port_arg, default=8001, help="port (%(default)s; 0 takes a free one)"
+    )
     p.add_argument("--empty", action="store_true", help="start without the demo data")
     return parser
 

@@ -22,7 +22,9 @@ session turns out to have ended.
 
 `--sandbox` runs any command against an in-process sandbox with demo credentials
 and data; the `sandbox` subcommand serves one on a socket until Ctrl+C (both
-need the `[sandbox]` extra).
+need the `[sandbox]` extra). With `--sandbox`, `BITY_TOKEN_FILE` is ignored (it
+holds a real session, which a sandbox token must not replace); an explicit
+`--token-file` is used.
 
 Exit codes: 0 success; 1 the API answered with an error status, or an answer
 that does not decode; 2 usage (bad flag or value, missing credentials, input
@@ -59,6 +61,7 @@ from common._cli import (
     flag_map,
     join_dash_values,
     parse_args,
+    port_arg,
     positive_int_arg,
     report_error,
     retry_policy,
@@ -267,7 +270,8 @@ def _add_credentials(parser: argparse.ArgumentParser, *, suppress: bool) -> None
         "--token-file",
         default=default,
         metavar="PATH",
-        help=f"reuse and store the session in this file, mode 0600 (${ENV_TOKEN_FILE})",
+        help=f"reuse and store the session in this file, mode 0600 (${ENV_TOKEN_FILE}, "
+        "not read with --sandbox)",
     )
 
 
@@ -391,7 +395,9 @@ def build_parser() -> ArgumentParser:
         "until Ctrl+C, and print the lines that point this command at it.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
-    p.add_argument("--port", type=int, default=8002, help="port (%(default)s; 0 takes a free one)")
+    p.add_argument(
+        "--port", type=port_arg, default=8002, help="port (%(default)s; 0 takes a free one)"
+    )
     p.add_argument("--empty", action="store_true", help="start without the demo data")
     return parser
 
@@ -478,7 +484,9 @@ class _Plan:
 def _prepare(args: argparse.Namespace, secrets: Secrets) -> _Plan:
     """Credentials, the stored token and the sandbox; UsageError before anything is sent."""
     needs: str = args.needs
-    file_setting = setting(args.token_file, ENV_TOKEN_FILE)
+    # The environment's token file holds a real session: a sandbox run must neither send
+    # its tokens to the sandbox nor replace it with a sandbox token. Only the flag counts.
+    file_setting = args.token_file if args.sandbox else setting(args.token_file, ENV_TOKEN_FILE)
     token_file = Path(file_setting).expanduser() if file_setting else None
     token: Token | None = None
     if needs != NONE and token_file is not None and not token_file.parent.is_dir():

@@ -77,6 +77,7 @@ __all__ = [
     "join_dash_values",
     "non_negative_int_arg",
     "parse_args",
+    "port_arg",
     "positive_float_arg",
     "positive_int_arg",
     "render_record",
@@ -105,6 +106,7 @@ _MIN_SECRET = 4
 _MASK = "***"
 #: How much of a nested object a table cell shows.
 _SUMMARY_WIDTH = 60
+_MAX_PORT = 65535
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -228,6 +230,14 @@ def non_negative_int_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def port_arg(text: str) -> int:
+    """A TCP port, 0 (any free one) to 65535."""
+    value = non_negative_int_arg(text)
+    if value > _MAX_PORT:
+        raise argparse.ArgumentTypeError(f"must be at most {_MAX_PORT}, got {value}")
     return value
 
 
@@ -634,8 +644,12 @@ def run_command(
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from
         # complaining when it flushes stdout at exit.
-        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            finally:
+                os.close(devnull)
         return EXIT_OK
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

@@ -15,6 +15,7 @@ import asyncio
 import collections
 import contextlib
 import json
+import math
 import socket
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
 from typing import Any
@@ -142,6 +143,10 @@ class SandboxControls:
         """
         if not 400 <= status <= 599:
             raise ValueError(f"status must be an error status (400-599), got {status}")
+        if retry_after is not None and (
+            isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0
+        ):
+            raise ValueError(f"retry_after must be a whole number of seconds, got {retry_after!r}")
         fault = Fault(status=status, retry_after=retry_after, after_handling=after_handling)
         self._arm(path, method, times, fault)
 
@@ -149,8 +154,10 @@ class SandboxControls:
         self, path: str, *, seconds: float, times: int = 1, method: str | None = None
     ) -> None:
         """Hold the next `times` requests to `path` for `seconds` before handling them."""
-        if seconds < 0:
-            raise ValueError("seconds must not be negative")
+        if not math.isfinite(seconds) or seconds < 0:
+            # NaN or Infinity (JSON from the HTTP control may hold either) would hold the
+            # request, and the server's shutdown with it, for ever.
+            raise ValueError(f"seconds must be finite and not negative, got {seconds!r}")
         self._arm(path, method, times, Fault(delay=seconds))
 
     def clear_faults(self) -> None:
@@ -376,9 +383,11 @@ def _config(app: ASGIApp) -> uvicorn.Config:
 async def serve(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Serve `app` on a socket while the block runs; yields its base URL.
 
-    `port=0` takes a free port. The server stops, and its connections close,
-    when the block ends.
+    `port=0` takes a free port; an IPv6 `host` may be written in brackets, as in a
+    URL (`[::1]`). The server stops, and its connections close, when the block ends.
     """
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     sock = _bind(host, port)
     server = _EmbeddedServer(_config(app))
     task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -394,3 +394,14 @@ def test_ctrl_c_exits_130_and_warns_about_a_payment_in_flight(
     assert "check `bitexgate withdrawals history" in err
     assert "Traceback" not in err
     assert SECRET not in err
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_the_sandbox_subcommand_on_an_impossible_port_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    code, out, err = run(capsys, "sandbox", "--port", port)
+    assert code == 2
+    assert out == ""
+    assert "argument --port:" in err
+    assert "Traceback" not in err

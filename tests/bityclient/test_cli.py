@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bityclient import load_token
-from bityclient._cli import build_parser, main, read_token_file
+from bityclient import Token, load_token
+from bityclient._cli import build_parser, main, read_token_file, write_token_file
 from bityclient.sandbox import DEMO_PHONE_CODE, BitySandbox
 from tests.served import ROOT, clean_env, closed_port, python_module, run_module, served
 
@@ -314,6 +314,31 @@ def test_a_token_file_that_holds_no_token_is_a_usage_error(
     assert "no such directory" in err
 
 
+@pytest.mark.parametrize("command", [["orders", "list"], ["login"]])
+def test_sandbox_runs_leave_the_environments_token_file_alone(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    # BITY_TOKEN_FILE holds the real session: a sandbox run must not send its tokens to the
+    # sandbox (which refuses them, then logs in with the demo user) nor store a sandbox token
+    # in their place.
+    path = tmp_path / "real-session.json"
+    real = Token(access_token="real-access-KEEP-1", refresh_token="real-refresh-KEEP-1")
+    write_token_file(path, real)
+    before = path.read_bytes()
+    monkeypatch.setenv("BITY_TOKEN_FILE", str(path))
+    code, out, err = run(capsys, "--sandbox", *command)
+    assert code == 0, err
+    assert path.read_bytes() == before
+    assert "logging in again" not in err
+    assert "real-" not in out + err
+    assert list(tmp_path.iterdir()) == [path]
+    if command == ["login"]:
+        assert json.loads(out)["token_file"] is None
+
+
 def test_a_token_file_others_may_read_is_warned_about(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -408,3 +433,14 @@ def test_the_sandbox_subcommand_on_a_busy_port_is_a_usage_error(
     assert code == 2
     assert out == ""
     assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_the_sandbox_subcommand_on_an_impossible_port_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    code, out, err = run(capsys, "sandbox", "--port", port)
+    assert code == 2
+    assert out == ""
+    assert "argument --port:" in err
+    assert "Traceback" not in err

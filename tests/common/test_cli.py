@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -42,6 +45,7 @@ from common._cli import (
     join_dash_values,
     non_negative_int_arg,
     parse_args,
+    port_arg,
     positive_float_arg,
     positive_int_arg,
     render_record,
@@ -269,6 +273,7 @@ def test_integer_and_float_arguments() -> None:
     assert positive_int_arg("3") == 3
     assert non_negative_int_arg("0") == 0
     assert positive_float_arg("2.5") == 2.5
+    assert (port_arg("0"), port_arg("65535")) == (0, 65535)
     for parse, bad in (
         (positive_int_arg, "0"),
         (positive_int_arg, "x"),
@@ -276,6 +281,9 @@ def test_integer_and_float_arguments() -> None:
         (positive_float_arg, "0"),
         (positive_float_arg, "nan"),
         (positive_float_arg, "inf"),
+        (port_arg, "-1"),
+        (port_arg, "65536"),
+        (port_arg, "http"),
     ):
         with pytest.raises(argparse.ArgumentTypeError):
             parse(bad)
@@ -539,6 +547,28 @@ def test_a_closed_pipe_ends_the_command_quietly(capsys: pytest.CaptureFixture[st
 
     assert run_command(piped, secrets=Secrets()) == EXIT_OK
     assert capsys.readouterr().err == ""
+
+
+def test_a_closed_pipe_leaves_no_descriptor_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Here stdout has no descriptor to point at /dev/null (as under capture): the one
+    # opened for it is closed all the same.
+    opened: list[int] = []
+    real_open = os.open
+
+    def open_and_note(path: str, flags: int, *args: int) -> int:
+        fd = real_open(path, flags, *args)
+        opened.append(fd)
+        return fd
+
+    async def piped() -> int:
+        raise BrokenPipeError
+
+    monkeypatch.setattr(os, "open", open_and_note)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # fileno() is unsupported
+    assert run_command(piped, secrets=Secrets()) == EXIT_OK
+    assert len(opened) == 1
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(opened[0])
 
 
 @pytest.mark.parametrize(

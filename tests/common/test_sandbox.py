@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -136,6 +137,10 @@ async def test_clear_faults_disarms_every_fault(
         (lambda s: s.fail_next("echo"), "must start with '/'"),
         (lambda s: s.fail_next("/echo", times=0), "at least 1"),
         (lambda s: s.delay_next("/echo", seconds=-1), "negative"),
+        (lambda s: s.delay_next("/echo", seconds=float("inf")), "finite"),
+        (lambda s: s.delay_next("/echo", seconds=float("nan")), "finite"),
+        (lambda s: s.fail_next("/echo", status=429, retry_after=-1), "retry_after"),
+        (lambda s: s.fail_next("/echo", status=429, retry_after="soon"), "retry_after"),
     ],
 )
 def test_bad_fault_arguments_are_refused(arm: object, message: str) -> None:
@@ -170,7 +175,13 @@ async def test_http_controls_arm_faults_and_read_the_journal(
 
 @pytest.mark.parametrize(
     "spec",
-    [[], {"status": 502}, {"path": "/echo", "status": 200}, {"path": "/echo", "times": "x"}],
+    [
+        [],
+        {"status": 502},
+        {"path": "/echo", "status": 200},
+        {"path": "/echo", "times": "x"},
+        {"path": "/echo", "status": 429, "retry_after": "soon"},
+    ],
 )
 async def test_http_controls_refuse_a_bad_fault(
     client: tuple[EchoSandbox, httpx.AsyncClient], spec: object
@@ -179,6 +190,20 @@ async def test_http_controls_refuse_a_bad_fault(
     response = await http.post("/sandbox/faults", json=spec)
     assert response.status_code == 400
     assert response.json()["detail"].startswith("Invalid fault")
+
+
+@pytest.mark.parametrize("delay", [b"Infinity", b"NaN"])
+async def test_http_controls_refuse_a_delay_that_never_ends(
+    client: tuple[EchoSandbox, httpx.AsyncClient], delay: bytes
+) -> None:
+    # Python's JSON reads Infinity and NaN: such a delay would hold the request for ever.
+    sandbox, http = client
+    body = b'{"path": "/echo", "delay": ' + delay + b"}"
+    response = await http.post("/sandbox/faults", content=body)
+    assert response.status_code == 400
+    assert "finite" in response.json()["detail"]
+    assert (await http.get("/echo")).status_code == 201
+    assert sandbox.handled == 1
 
 
 async def test_journal_keeps_only_the_latest_requests() -> None:
@@ -210,3 +235,22 @@ async def test_serve_raises_when_the_port_is_taken() -> None:
         with pytest.raises(OSError):
             async with sandbox.serve(port=port):
                 pass
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback here")
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+async def test_serve_takes_an_ipv6_host_with_or_without_brackets(host: str) -> None:
+    sandbox = EchoSandbox()
+    async with sandbox.serve(host=host) as base_url:
+        assert base_url.startswith("http://[::1]:")
+        async with httpx.AsyncClient(base_url=base_url) as http:
+            assert (await http.get("/echo")).status_code == 201
