@@ -31,12 +31,11 @@ import argparse
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from common import DEFAULT_TIMEOUT
 from common._cli import (
     EXIT_OK,
-    EXIT_USAGE,
     ArgumentParser,
     Output,
     Secrets,
@@ -51,18 +50,20 @@ from common._cli import (
     parse_args,
     port_arg,
     positive_int_arg,
-    report_error,
     retry_policy,
     run_command,
     sandbox_unavailable,
     secret_flag_values,
+    serve_sandbox,
     setting,
-    warn_if_exposed,
 )
 from common._version import __version__
 
 from ._client import DEFAULT_BASE_URL, BitexGateClient
 from ._enums import DepositStatus, FeePayer, WithdrawStatus
+
+if TYPE_CHECKING:
+    from .sandbox import GatewaySandbox
 
 __all__ = ["ENV_API_KEY", "ENV_BASE_URL", "ENV_SECRET", "build_parser", "main", "run"]
 
@@ -445,34 +446,20 @@ async def _execute(args: argparse.Namespace, secrets: Secrets) -> int:
     return EXIT_OK
 
 
-def _serve_sandbox(args: argparse.Namespace, secrets: Secrets) -> int:
-    try:
-        from common._sandbox import run_server
+def _load_sandbox() -> GatewaySandbox:
+    from .sandbox import GatewaySandbox
 
-        from .sandbox import GatewaySandbox
-    except ImportError as exc:
-        return report_error(sandbox_unavailable(exc), secrets=secrets)
-    sandbox = GatewaySandbox()
-    if not args.empty:
-        sandbox.seed_demo_data()
+    return GatewaySandbox()
 
-    def banner(base_url: str) -> list[str]:
-        return [
-            f"bitexbit Gateway sandbox on {base_url} (Ctrl+C to stop)",
-            "# demo credentials: paste these lines into a shell, then run bitexgate",
-            export_line(ENV_BASE_URL, base_url),
-            export_line(ENV_API_KEY, sandbox.api_key),
-            export_line(ENV_SECRET, sandbox.secret),
-        ]
 
-    warn_if_exposed(args.host)
-    try:
-        run_server(sandbox.app, host=args.host, port=args.port, banner=banner)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        sys.stderr.write(f"error: cannot listen on {args.host}:{args.port}: {reason}\n")
-        return EXIT_USAGE
-    return EXIT_OK
+def _banner(sandbox: GatewaySandbox, base_url: str) -> list[str]:
+    return [
+        f"bitexbit Gateway sandbox on {base_url} (Ctrl+C to stop)",
+        "# demo credentials: paste these lines into a shell, then run bitexgate",
+        export_line(ENV_BASE_URL, base_url),
+        export_line(ENV_API_KEY, sandbox.api_key),
+        export_line(ENV_SECRET, sandbox.secret),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -488,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(parsed, int):
         return parsed
     if parsed.group == "sandbox":
-        return _serve_sandbox(parsed, secrets)
+        return serve_sandbox(parsed, secrets, load=_load_sandbox, banner=_banner)
     note = None
     if parsed.creates:
         note = f"Before running it again, check `bitexgate {parsed.creates}`"

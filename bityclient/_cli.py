@@ -43,12 +43,11 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from common import DEFAULT_TIMEOUT, ValidationError
 from common._cli import (
     EXIT_OK,
-    EXIT_USAGE,
     ArgumentParser,
     Output,
     Secrets,
@@ -63,13 +62,12 @@ from common._cli import (
     parse_args,
     port_arg,
     positive_int_arg,
-    report_error,
     retry_policy,
     run_command,
     sandbox_unavailable,
     secret_flag_values,
+    serve_sandbox,
     setting,
-    warn_if_exposed,
 )
 from common._version import __version__
 
@@ -77,6 +75,9 @@ from ._auth import dump_token, load_token
 from ._client import DEFAULT_BASE_URL, BityClient
 from ._errors import SessionExpiredError
 from ._models import AmountMode, Currency, OrderCategory, PaymentMethod, Token
+
+if TYPE_CHECKING:
+    from .sandbox import BitySandbox
 
 __all__ = [
     "ENV_BASE_URL",
@@ -538,57 +539,39 @@ async def _execute(args: argparse.Namespace, plan: _Plan, secrets: Secrets) -> i
         if token_file is not None:
             write_token_file(token_file, new)
 
-    try:
-        async with BityClient(
-            client_id=credentials.client_id or _UNUSED_CLIENT_ID,
-            base_url=plan.base_url,
-            token=plan.token,
-            on_token_update=store,
-            transport=None if plan.sandbox is None else plan.sandbox.transport(),
-            retry=retry_policy(args.retries),
-            timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
-        ) as bity:
-            if needs == LOGIN:
-                out.show(_token_facts(await _login(bity, credentials), token_file))
-            elif needs == TOKEN:
-                await _run_with_session(bity, args, out, credentials, token_file)
-            else:
-                await args.handler(bity, args, out)
-    finally:
-        if plan.sandbox is not None and hasattr(plan.sandbox, "aclose"):
-            await plan.sandbox.aclose()
+    async with BityClient(
+        client_id=credentials.client_id or _UNUSED_CLIENT_ID,
+        base_url=plan.base_url,
+        token=plan.token,
+        on_token_update=store,
+        transport=None if plan.sandbox is None else plan.sandbox.transport(),
+        retry=retry_policy(args.retries),
+        timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+    ) as bity:
+        if needs == LOGIN:
+            out.show(_token_facts(await _login(bity, credentials), token_file))
+        elif needs == TOKEN:
+            await _run_with_session(bity, args, out, credentials, token_file)
+        else:
+            await args.handler(bity, args, out)
     return EXIT_OK
 
 
-def _serve_sandbox(args: argparse.Namespace, secrets: Secrets) -> int:
-    try:
-        from common._sandbox import run_server
+def _load_sandbox() -> BitySandbox:
+    from .sandbox import BitySandbox
 
-        from .sandbox import BitySandbox
-    except ImportError as exc:
-        return report_error(sandbox_unavailable(exc), secrets=secrets)
-    sandbox = BitySandbox()
-    if not args.empty:
-        sandbox.seed_demo_data()
+    return BitySandbox()
 
-    def banner(base_url: str) -> list[str]:
-        return [
-            f"Bity v1 sandbox on {base_url} (Ctrl+C to stop)",
-            "# demo credentials: paste these lines into a shell, then run bityclient",
-            export_line(ENV_BASE_URL, base_url),
-            export_line(ENV_CLIENT_ID, sandbox.client_id),
-            export_line(ENV_USERNAME, sandbox.username),
-            export_line(ENV_PASSWORD, sandbox.password),
-        ]
 
-    warn_if_exposed(args.host)
-    try:
-        run_server(sandbox.app, host=args.host, port=args.port, banner=banner)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        sys.stderr.write(f"error: cannot listen on {args.host}:{args.port}: {reason}\n")
-        return EXIT_USAGE
-    return EXIT_OK
+def _banner(sandbox: BitySandbox, base_url: str) -> list[str]:
+    return [
+        f"Bity v1 sandbox on {base_url} (Ctrl+C to stop)",
+        "# demo credentials: paste these lines into a shell, then run bityclient",
+        export_line(ENV_BASE_URL, base_url),
+        export_line(ENV_CLIENT_ID, sandbox.client_id),
+        export_line(ENV_USERNAME, sandbox.username),
+        export_line(ENV_PASSWORD, sandbox.password),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -600,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(parsed, int):
         return parsed
     if parsed.group == "sandbox":
-        return _serve_sandbox(parsed, secrets)
+        return serve_sandbox(parsed, secrets, load=_load_sandbox, banner=_banner)
     note = None
     if parsed.creates:
         note = f"Before creating it again, check `bityclient {parsed.creates}`."

@@ -41,7 +41,7 @@ import shlex
 import sys
 from collections.abc import AsyncIterable, Callable, Coroutine, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from urllib.parse import quote, quote_plus, urlsplit
 
 import attrs
@@ -55,6 +55,9 @@ from ._errors import (
 )
 from ._responses import describe_error_body
 from ._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from ._sandbox import Sandbox
 
 __all__ = [
     "EXIT_API_ERROR",
@@ -642,15 +645,7 @@ def run_command(
     try:
         return asyncio.run(command())
     except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from
-        # complaining when it flushes stdout at exit.
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            try:
-                os.dup2(devnull, sys.stdout.fileno())
-            finally:
-                os.close(devnull)
-        return EXIT_OK
+        return _reader_gone()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         if in_doubt_note:
@@ -662,6 +657,55 @@ def run_command(
         return report_error(exc, secrets=secrets, flags=flags, in_doubt_note=in_doubt_note)
     except Exception as exc:  # noqa: BLE001 (no traceback: it could carry a secret)
         return report_error(exc, secrets=secrets, flags=flags)
+
+
+def _reader_gone() -> int:
+    """Stop quietly when stdout's reader went away (`| head`), and keep Python from
+    complaining when it flushes stdout at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    return EXIT_OK
+
+
+S = TypeVar("S", bound="Sandbox")
+
+
+def serve_sandbox(
+    args: argparse.Namespace,
+    secrets: Secrets,
+    *,
+    load: Callable[[], S],
+    banner: Callable[[S, str], list[str]],
+) -> int:
+    """The `sandbox` subcommand of both command lines: serve one until Ctrl+C.
+
+    `load` imports and builds the sandbox (an ImportError means the extra is
+    missing); `banner` gives the lines printed once it listens on its base URL.
+    """
+    try:
+        from ._sandbox import run_server
+
+        sandbox = load()
+    except ImportError as exc:
+        return report_error(sandbox_unavailable(exc), secrets=secrets)
+    if not args.empty:
+        sandbox.seed_demo_data()
+    warn_if_exposed(args.host)
+    try:
+        run_server(
+            sandbox.app, host=args.host, port=args.port, banner=lambda url: banner(sandbox, url)
+        )
+    except BrokenPipeError:
+        return _reader_gone()
+    except OSError as exc:  # the address is taken or cannot be bound
+        reason = exc.strerror or str(exc)
+        sys.stderr.write(f"error: cannot listen on {args.host}:{args.port}: {reason}\n")
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def warn_if_exposed(host: str) -> None:

@@ -19,6 +19,7 @@ import math
 import socket
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import attrs
 import httpx
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "CONTROL_PREFIX",
+    "REDACTED",
     "Fault",
     "RecordedRequest",
     "Sandbox",
@@ -43,6 +45,10 @@ __all__ = [
 
 #: Paths under this prefix control the sandbox; they are neither recorded nor faulted.
 CONTROL_PREFIX = "/sandbox/"
+
+#: What stands for a credential in the journal served over HTTP.
+REDACTED = "<redacted>"
+_SECRET_FORM_FIELDS = frozenset({"password", "refresh_token", "client_secret", "code"})
 
 ErrorBody = Callable[[int, str], Mapping[str, Any]]
 
@@ -67,13 +73,25 @@ class RecordedRequest:
         return json.loads(self.body)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form (the body as text), as `GET /sandbox/requests` answers."""
+        """A JSON-ready form, as `GET /sandbox/requests` answers, with credentials redacted.
+
+        The body is text. An `Authorization` header and the password and token
+        fields of a form body read `<redacted>`: what a test needs is that they
+        were sent, and a sandbox on a shared host must not hand them out.
+        """
+        headers = {
+            key: REDACTED if key == "authorization" else value for key, value in self.headers
+        }
+        body = self.body.decode("utf-8", "replace")
+        if (self.header("content-type") or "").startswith("application/x-www-form-urlencoded"):
+            fields = parse_qsl(body, keep_blank_values=True)
+            body = urlencode([(k, REDACTED if k in _SECRET_FORM_FIELDS else v) for k, v in fields])
         return {
             "method": self.method,
             "path": self.path,
             "query": self.query,
-            "headers": dict(self.headers),
-            "body": self.body.decode("utf-8", "replace"),
+            "headers": headers,
+            "body": body,
         }
 
 
@@ -209,6 +227,10 @@ class Sandbox(SandboxControls):
     """
 
     app: ASGIApp
+
+    def seed_demo_data(self) -> None:
+        """Fill the sandbox with a little of everything, for a first look."""
+        raise NotImplementedError
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
         """`app` behind the journal and the fault injection of these controls."""

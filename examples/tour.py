@@ -104,13 +104,13 @@ async def gateway_tour(
         section("a deposit arrives, then confirms")
         arrived = await sandbox.deposit(wallet.address, Decimal("125.5"))
         txid = str(arrived["txid"])
-        async for deposit in gw.wallets.history(txid=txid):
-            say(f"{deposit.amount:f} {deposit.ticker}, status {deposit.status.name}")
-            expect(deposit.status is DepositStatus.PENDING, "the new deposit is PENDING")
+        [deposit] = [d async for d in gw.wallets.history(txid=txid)]
+        say(f"{deposit.amount:f} {deposit.ticker}, status {deposit.status.name}")
+        expect(deposit.status is DepositStatus.PENDING, "the new deposit is PENDING")
         await sandbox.confirm_deposit(txid)
-        confirmed = [d async for d in gw.wallets.history(txid=txid)]
-        say(f"after confirmation: status {confirmed[0].status.name}")
-        expect(confirmed[0].status is DepositStatus.CONFIRMED, "the deposit is CONFIRMED")
+        [deposit] = [d async for d in gw.wallets.history(txid=txid)]
+        say(f"after confirmation: status {deposit.status.name}")
+        expect(deposit.status is DepositStatus.CONFIRMED, "the deposit is CONFIRMED")
         say(f"callbacks your shop received: {len(inbox.received)}")
         expect(len(inbox.received) == 2, "one callback per deposit status")
 
@@ -155,9 +155,10 @@ async def gateway_tour(
         say(f"withdrawal #{withdrawal.id}: {withdrawal.amount:f} USDT, {withdrawal.status.name}")
         done = await sandbox.advance_withdrawal(withdrawal.id, to=WithdrawStatus.DONE)
         say(f"the operator sends it: status {WithdrawStatus(int(done['status'])).name}")
-        async for w in gw.withdrawals.history(status=WithdrawStatus.DONE):
-            say(f"history: {w.client_order_id} {w.amount:f} {w.status.name} txid {w.txid}")
-            expect(w.status.is_final, "a DONE withdrawal is final")
+        [w] = [w async for w in gw.withdrawals.history(status=WithdrawStatus.DONE)]
+        say(f"history: {w.client_order_id} {w.amount:f} {w.status.name}, txid {w.txid}")
+        expect(w.client_order_id == "tour-order-1", "the DONE withdrawal is ours")
+        expect(w.status.is_final, "a DONE withdrawal is final")
 
         section("a payment whose answer is lost is never sent twice")
         sandbox.fail_next("/api/gateway/withdraw/create", status=502, after_handling=True)

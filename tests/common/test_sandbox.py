@@ -254,3 +254,23 @@ async def test_serve_takes_an_ipv6_host_with_or_without_brackets(host: str) -> N
         assert base_url.startswith("http://[::1]:")
         async with httpx.AsyncClient(base_url=base_url) as http:
             assert (await http.get("/echo")).status_code == 201
+
+
+async def test_the_journal_served_over_http_redacts_credentials(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, http = client
+    await http.post(
+        "/echo",
+        data={"grant_type": "password", "username": "+41", "password": "hunter2"},
+        headers={"Authorization": "Bearer s3cret-token"},
+    )
+    [served] = (await http.get("/sandbox/requests")).json()
+    assert served["headers"]["authorization"] == "<redacted>"
+    assert served["body"] == "grant_type=password&username=%2B41&password=%3Credacted%3E"
+    assert "hunter2" not in str(served)
+    assert "s3cret-token" not in str(served)
+    # In-process, a test still sees exactly what arrived.
+    [recorded] = sandbox.requests
+    assert recorded.header("authorization") == "Bearer s3cret-token"
+    assert b"password=hunter2" in recorded.body
