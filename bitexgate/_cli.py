@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from common import DEFAULT_TIMEOUT
 from common._cli import (
+    EXIT_CODES_HELP,
     EXIT_OK,
     ArgumentParser,
     Output,
@@ -76,14 +77,6 @@ SECRET_FLAGS = ("--secret", "--api-key")
 
 Handler = Callable[[BitexGateClient, argparse.Namespace, Output], Awaitable[None]]
 
-_EXIT_CODES = """\
-exit codes:
-  0    success
-  1    the API answered with an error status, or with an answer that does not decode
-  2    usage: a bad flag or value, missing credentials, input refused before sending
-  3    transport: no connection, a timeout, a connection broken mid-request
-  130  interrupted (Ctrl+C)
-"""
 
 _ORDERING_HELP = "id or -id"
 
@@ -93,6 +86,26 @@ _ORDERING_HELP = "id or -id"
 
 async def _payment_methods_list(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
     out.show(await gw.payment_methods.list(ordering=a.ordering))
+
+
+_HISTORY_FILTERS = (
+    "ticker",
+    "network",
+    "status",
+    "txid",
+    "address",
+    "payment_id",
+    "memo",
+    "destination_tag",
+    "ordering",
+    "page_size",
+    "max_items",
+)
+
+
+def _history_filters(a: argparse.Namespace) -> dict[str, Any]:
+    """The filters and paging of a deposit history command (wallets and invoices alike)."""
+    return {name: getattr(a, name) for name in _HISTORY_FILTERS}
 
 
 async def _wallets_create(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
@@ -114,21 +127,7 @@ async def _wallets_list(gw: BitexGateClient, a: argparse.Namespace, out: Output)
 
 
 async def _wallets_history(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(
-        gw.wallets.history(
-            ticker=a.ticker,
-            network=a.network,
-            status=a.status,
-            txid=a.txid,
-            address=a.address,
-            payment_id=a.payment_id,
-            memo=a.memo,
-            destination_tag=a.destination_tag,
-            ordering=a.ordering,
-            page_size=a.page_size,
-            max_items=a.max_items,
-        )
-    )
+    await out.stream_items(gw.wallets.history(**_history_filters(a)))
 
 
 async def _invoices_create(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
@@ -154,21 +153,7 @@ async def _invoices_list(gw: BitexGateClient, a: argparse.Namespace, out: Output
 
 
 async def _invoices_history(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(
-        gw.invoices.history(
-            ticker=a.ticker,
-            network=a.network,
-            status=a.status,
-            txid=a.txid,
-            address=a.address,
-            payment_id=a.payment_id,
-            memo=a.memo,
-            destination_tag=a.destination_tag,
-            ordering=a.ordering,
-            page_size=a.page_size,
-            max_items=a.max_items,
-        )
-    )
+    await out.stream_items(gw.invoices.history(**_history_filters(a)))
 
 
 async def _withdrawals_create(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
@@ -279,7 +264,7 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="bitexgate",
         description="Call the bitexbit Gateway from a shell: one subcommand per endpoint.",
-        epilog=_EXIT_CODES,
+        epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -298,7 +283,7 @@ def build_parser() -> ArgumentParser:
             name,
             help=help,
             description=help,
-            epilog=_EXIT_CODES,
+            epilog=EXIT_CODES_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         add_global_options(sub, suppress=True)

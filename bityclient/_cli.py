@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from common import DEFAULT_TIMEOUT, ValidationError
 from common._cli import (
+    EXIT_CODES_HELP,
     EXIT_OK,
     ArgumentParser,
     Output,
@@ -108,14 +109,6 @@ NONE, LOGIN, TOKEN = "none", "login", "token"
 
 Handler = Callable[[BityClient, argparse.Namespace, Output], Awaitable[None]]
 
-_EXIT_CODES = """\
-exit codes:
-  0    success
-  1    the API answered with an error status, or with an answer that does not decode
-  2    usage: a bad flag or value, missing credentials, input refused before sending
-  3    transport: no connection, a timeout, a connection broken mid-request
-  130  interrupted (Ctrl+C)
-"""
 
 _ORDER_BY_HELP = "a field, with + or - before it: -timestamp_created"
 
@@ -298,7 +291,7 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="bityclient",
         description="Call the Bity v1 API from a shell: one subcommand per endpoint.",
-        epilog=_EXIT_CODES,
+        epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -319,7 +312,7 @@ def build_parser() -> ArgumentParser:
             name,
             help=help,
             description=help,
-            epilog=_EXIT_CODES,
+            epilog=EXIT_CODES_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         add_global_options(sub, suppress=True)

@@ -144,6 +144,17 @@ class Secrets:
         return text
 
 
+#: The exit codes, as both commands' `--help` lists them.
+EXIT_CODES_HELP = """\
+exit codes:
+  0    success
+  1    the API answered with an error status, or with an answer that does not decode
+  2    usage: a bad flag or value, missing credentials, input refused before sending
+  3    transport: no connection, a timeout, a connection broken mid-request
+  130  interrupted (Ctrl+C)
+"""
+
+
 def secret_flag_values(argv: Sequence[str], flags: Iterable[str]) -> list[str]:
     """The values given on the command line to the secret-bearing `flags`.
 
