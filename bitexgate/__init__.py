@@ -27,6 +27,7 @@ from common import (
     ServiceUnavailableError,
     TransportError,
     ValidationError,
+    fast_transport,
 )
 from common._version import __version__
 
@@ -83,5 +84,6 @@ __all__ = [
     "Withdrawal",
     "Withdrawals",
     "__version__",
+    "fast_transport",
     "sign",
 ]

@@ -54,21 +54,21 @@ class GatewayAuth(httpx.Auth):
         self._secret = secret
         self._window = window
         self._clock = clock
+        # Keyed once: each request copies this and adds its own bytes, as `sign` computes.
+        self._key_bytes = api_key.encode()
+        self._keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
     def __repr__(self) -> str:
         return f"<GatewayAuth api_key={_mask(self._api_key)!r} window={self._window}>"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        timeout = deadline_ms(self._clock(), self._window)
+        timeout = str(deadline_ms(self._clock(), self._window))
+        stamp = timeout.encode()
         request.headers["X-Key"] = self._api_key
-        request.headers["X-Timeout"] = str(timeout)
-        request.headers["X-Sign"] = sign(
-            secret=self._secret,
-            api_key=self._api_key,
-            path=request.url.path,
-            timeout=timeout,
-            body=request.content,
-        )
+        request.headers["X-Timeout"] = timeout
+        mac = self._keyed.copy()
+        mac.update(b"".join((self._key_bytes, request.url.path.encode(), stamp, request.content)))
+        request.headers["X-Sign"] = mac.hexdigest()  # = sign(...) of the same parts
         yield request
 
 

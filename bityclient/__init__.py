@@ -36,6 +36,7 @@ from common import (
     ServiceUnavailableError,
     TransportError,
     ValidationError,
+    fast_transport,
 )
 
 from ._auth import BityAuth, dump_token, load_token
@@ -93,6 +94,8 @@ __all__ = [
     "Page",
     # retries
     "RetryPolicy",
+    # transport
+    "fast_transport",
     # errors
     "APIStatusError",
     "AuthenticationError",

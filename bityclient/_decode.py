@@ -18,6 +18,8 @@ import httpx
 from cattrs.gen import make_dict_structure_fn, override
 
 from common import DecodeError, decode_json, make_converter, parse_datetime, structure
+from common._converter import parse_common_datetime
+from common._fastpath import FAST_DATETIME
 
 from ._models import Currency, ListMeta, Order, Token
 
@@ -76,6 +78,17 @@ def bity_datetime(value: Any) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    if value.__class__ is str:
+        parsed = parse_common_datetime(value, naive_as_utc=True)  # the usual shapes, quickly
+        if parsed is not None:
+            return parsed
+    return bity_datetime(value)
+
+
+setattr(_structure_datetime, FAST_DATETIME, True)  # zone-less text is UTC here
+
+
 def _text(value: Any, cls: Any) -> Any:
     # Refuses what is not a string (the default hook would turn a number into text);
     # a str subclass (an OpenStrEnum) is built from the checked value.
@@ -95,7 +108,7 @@ def _blank_currency(value: Any, _: Any) -> Currency | None:
 def configure_converter(conv: cattrs.Converter) -> cattrs.Converter:
     """Teach a `common.make_converter()` converter Bity's conventions; returns it."""
     conv.register_structure_hook(str, _text)
-    conv.register_structure_hook(datetime, lambda value, _: bity_datetime(value))
+    conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_structure_hook(
         Order,
         make_dict_structure_fn(

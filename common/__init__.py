@@ -25,6 +25,7 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
+from ._fast import fast_transport
 from ._pagination import AsyncPaginator, Page, query_of_link
 from ._responses import (
     decode_created,
@@ -72,6 +73,7 @@ __all__ = [
     "describe_error_body",
     "encode_json",
     "error_from_response",
+    "fast_transport",
     "make_converter",
     "parse_datetime",
     "parse_retry_after",

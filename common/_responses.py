@@ -56,6 +56,9 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 
 _SNIPPET = 200
 
+#: One decoder for every body: `json.loads(text, parse_float=Decimal)` builds a new one a call.
+_decode_json = json.JSONDecoder(parse_float=Decimal).decode
+
 
 def _snippet(text: str) -> str:
     text = text.strip()
@@ -64,7 +67,7 @@ def _snippet(text: str) -> str:
 
 def _json_or_none(text: str) -> Any:
     try:
-        return json.loads(text, parse_float=Decimal) if text.strip() else None
+        return _decode_json(text) if text.strip() else None
     except (ValueError, RecursionError):
         return None
 
@@ -149,7 +152,7 @@ def decode_json(response: httpx.Response) -> Any:
     """
     text = response.text
     try:
-        return json.loads(text, parse_float=Decimal)
+        return _decode_json(text)
     except (ValueError, RecursionError) as exc:
         raise DecodeError(
             f"{response.request.method} {response.request.url} returned a body that is not "

@@ -36,7 +36,12 @@ __all__ = [
 
 #: Connect quickly or fail; allow a slow answer.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-#: Enough connections for a busy service; idle ones are kept briefly for reuse.
+#: Up to 100 connections, for a service with many calls in flight; 20 of them kept idle
+#: (5 s) for reuse. Not more idle ones, on purpose: httpcore 1.0.9's pool gives the same
+#: idle connection to several requests that arrive together (50 at once used 6 of 20
+#: idle connections), and with 100 idle ones such a pile-up lasted until they expired
+#: (95 req/s for 5 s on loopback, ~900 with 20; see benchmarks/README.md).
+#: `fast_transport()` uses the same limits and keeps every connection it opens.
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 TimeoutTypes = float | httpx.Timeout
@@ -204,7 +209,7 @@ class Transport:
             return url
         text = self.url_for(path)
         if "?" in path or "#" in path or not all(type(v) is str for v in params.values()):
-            return httpx.URL(text, params=params)  # httpx merges and converts the values
+            return httpx.URL(text).copy_merge_params(params)  # httpx merges, converts values
         return httpx.URL(text + "?" + urlencode(list(params.items())))
 
     async def request(
@@ -261,6 +266,7 @@ class Transport:
             except httpx.RequestError as exc:
                 error = _request_error(exc, request, idempotent=idempotent, hint=hint)
             else:
+                _release_stream(response)
                 if response.is_success:
                     self._logger.debug(
                         "%s %s -> %d (attempt %d)",
@@ -294,15 +300,33 @@ class Transport:
     ) -> httpx.Response:
         if self._slots is None:
             return await self._client.send(request, auth=auth, follow_redirects=False)
-        try:
-            await asyncio.wait_for(self._slots.acquire(), timeout=timeout.pool)
-        except asyncio.TimeoutError:
-            # What the pool itself raises when no connection frees up in time.
-            raise httpx.PoolTimeout("no request slot free in time", request=request) from None
+        if not self._slots.locked():
+            # A slot is free: taken at once. (wait_for would wrap the acquire in a new
+            # task, with a timer, on every request: a fifth of a request's own cost.)
+            await self._slots.acquire()
+        else:
+            try:
+                await asyncio.wait_for(self._slots.acquire(), timeout=timeout.pool)
+            except asyncio.TimeoutError:
+                # What the pool itself raises when no connection frees up in time.
+                raise httpx.PoolTimeout("no request slot free in time", request=request) from None
         try:
             return await self._client.send(request, auth=auth, follow_redirects=False)
         finally:
             self._slots.release()
+
+
+def _release_stream(response: httpx.Response) -> None:
+    """Break httpx's response <-> stream reference cycle once the body has been read.
+
+    httpx binds each response's stream to the response itself, so a response, its
+    body and its decoded text are freed only by the cycle collector, not as soon as
+    the caller lets go of them. Walking a long list page by page then holds many
+    pages' bodies at once. The body is read and the stream closed by now: a plain
+    stream over the same bytes serves anyone who still iterates it.
+    """
+    if response.is_closed and response.is_stream_consumed:
+        response.stream = httpx.ByteStream(response.content)
 
 
 def _request_error(

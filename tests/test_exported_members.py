@@ -58,6 +58,7 @@ def test_bitexgate_exports() -> None:
         "Withdrawal",
         "Withdrawals",
         "__version__",
+        "fast_transport",
         "sign",
     }
 

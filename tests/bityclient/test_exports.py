@@ -43,6 +43,8 @@ PUBLIC = {
     "Page",
     # retries
     "RetryPolicy",
+    # transport
+    "fast_transport",
     # errors: Bity's own, and the shared tree
     "LoginRequiredError",
     "SessionExpiredError",
@@ -69,6 +71,7 @@ SHARED = {
     "AsyncPaginator",
     "Page",
     "RetryPolicy",
+    "fast_transport",
     "SDKError",
     "ValidationError",
     "TransportError",

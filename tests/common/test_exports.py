@@ -42,6 +42,7 @@ EXPECTED = {
     "describe_error_body",
     "encode_json",
     "error_from_response",
+    "fast_transport",
     "make_converter",
     "parse_datetime",
     "parse_retry_after",
