@@ -1,0 +1,145 @@
+"""The benchmarks run, in their tiny mode, and print their tables and ratios.
+
+Nothing here asserts a speed: the numbers depend on the machine. What is checked
+is that every benchmark runs end to end against its loopback server, prints a
+row for each case with a ratio in it, and that the server stops by itself.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import _harness, bench_decode, bench_fanout, bench_overhead, bench_paging
+from benchmarks import run as run_all
+
+ROOT = Path(__file__).parent.parent
+
+
+def table_rows(output: str, title: str) -> list[list[str]]:
+    """The cells of the data rows of the Markdown table under `### <title>...`."""
+    section = output.split(f"### {title}", 1)[1].split("###", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
+
+
+def number(cell: str) -> float:
+    return float(cell.replace(",", "").rstrip("x"))
+
+
+def test_request_overhead(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_overhead.main(["--quick"]) == 0
+    rows = table_rows(capsys.readouterr().out, "1. Request overhead")
+    assert [(row[0], row[1]) for row in rows] == [
+        (call, level)
+        for call in ("wallets.list", "payment_methods.list")
+        for level in ("1", "10", "100")
+    ]
+    for row in rows:
+        assert number(row[2]) > 0  # req/s, raw
+        assert number(row[3]) > 0  # req/s, SDK
+        # one round in the quick mode: the median ratio is that round's
+        assert number(row[4]) == pytest.approx(number(row[3]) / number(row[2]), abs=0.02)
+        assert row[-1] in ("yes", "NO")
+
+
+def test_fan_out(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_fanout.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    rows = table_rows(out, "2. Fan-out")
+    assert [row[0] for row in rows] == ["wallets.list", "payment_methods.list"]
+    for row in rows:
+        assert row[1] == "100"
+        assert number(row[6]) == pytest.approx(number(row[4]) / number(row[2]), abs=0.02)
+    references = table_rows(out, "2b. The HTTP stacks alone")
+    assert [row[0] for row in references] == [
+        "raw httpx",
+        "raw httpx over httpx-aiohttp",
+        "raw aiohttp",
+    ]
+
+
+def test_decoding_with_its_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_decode.main(["--quick", "--profile"]) == 0
+    out = capsys.readouterr().out
+    rows = table_rows(out, "3. Decoding")
+    assert [row[0] for row in rows] == ["wallets (gateway)", "rates (Bity)"]
+    for row in rows:
+        # the times are printed rounded to 0.01 ms: small ones make the check loose
+        assert number(row[6]) == pytest.approx(number(row[5]) / number(row[3]), rel=0.15)
+    assert len(table_rows(out, "3b. The floor")) == 9
+    assert out.count("(cProfile, by own time)") == 2
+    assert "fast_structure_Wallet" in out
+    assert "fast_structure_Rate" in out
+
+
+def test_paging_memory(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_paging.main(["--quick"]) == 0
+    rows = table_rows(capsys.readouterr().out, "4. Paging memory")
+    assert [row[0] for row in rows] == ["100 wallets", "2,000 wallets"]
+    assert [row[1] for row in rows] == ["1", "20"]  # pages
+    assert number(rows[1][5]) == pytest.approx(number(rows[1][4]) - number(rows[0][4]), abs=0.02)
+
+
+def test_run_py_runs_all_four_in_order(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, bool]] = []
+    for module in run_all.BENCHMARKS:
+
+        def fake(*, quick: bool = False, name: str = module.__name__) -> str:
+            seen.append((name, quick))
+            return f"### table of {name}\n"
+
+        monkeypatch.setattr(module, "run", fake)
+    assert run_all.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Machine: ")
+    assert [name.rsplit(".", 1)[1] for name, _ in seen] == [
+        "bench_overhead",
+        "bench_fanout",
+        "bench_decode",
+        "bench_paging",
+    ]
+    assert all(quick for _, quick in seen)
+    assert re.search(r"\(quick run, \d+ s\)", out)
+
+
+def test_a_benchmark_runs_as_a_script() -> None:
+    done = subprocess.run(  # noqa: S603 (the running interpreter on our own script)
+        [sys.executable, str(ROOT / "benchmarks" / "bench_decode.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "### 3. Decoding" in done.stdout
+
+
+def test_the_server_stops_by_itself_when_its_time_is_up() -> None:
+    server = subprocess.Popen(  # noqa: S603 (the running interpreter on our own script)
+        [sys.executable, str(_harness.SERVER), "--max-seconds", "0.2"],
+        stdin=subprocess.PIPE,  # kept open: only the time limit can stop it
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith("PORT ")
+        assert server.wait(timeout=20) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.communicate()
+
+
+def test_tables_align_text_left_and_numbers_right() -> None:
+    text = _harness.table(["name", "n", "ok"], [["a", 1234, "yes"]], title="T")
+    assert "| name | n     | ok  |" in text
+    assert "|------|------:|----:|" in text
+    assert "| a    | 1,234 | yes |" in text
