@@ -252,4 +252,6 @@ async def test_requests_waiting_for_a_pooled_connection_arrive_in_time(
             max_in_flight=1,  # the size of that client's pool
         ) as gw,
     ):
-        await asyncio.gather(gw.wallets.list(), gw.wallets.list())
+        first, second = await asyncio.gather(gw.wallets.list(), gw.wallets.list())
+    assert first.items == second.items  # both accepted: neither arrived expired
+    assert len(sandbox.requests_to("/api/gateway/wallets")) == 2
