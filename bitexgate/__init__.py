@@ -7,6 +7,7 @@ async with BitexGateClient(api_key=KEY, secret=SECRET) as gw:
 """
 
 from common import (
+    AmountMismatchError,
     APIStatusError,
     AsyncPaginator,
     AuthenticationError,
@@ -25,6 +26,7 @@ from common import (
     SDKError,
     ServerError,
     ServiceUnavailableError,
+    SignatureWindowError,
     TransportError,
     ValidationError,
     fast_transport,
@@ -48,6 +50,7 @@ from ._resources import Invoices, PaymentMethods, Wallets, Withdrawals
 __all__ = [
     "DEFAULT_BASE_URL",
     "APIStatusError",
+    "AmountMismatchError",
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
@@ -76,6 +79,7 @@ __all__ = [
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SignatureWindowError",
     "TransportError",
     "ValidationError",
     "Wallet",

@@ -11,6 +11,7 @@ where body is the exact JSON text of a POST and empty for a GET.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import time
@@ -18,13 +19,25 @@ from collections.abc import Callable, Generator
 
 import httpx
 
+from common._clock import DEADLINE_MISS, ServerClock, judge_refusal
+
 __all__ = ["GatewayAuth", "deadline_ms", "sign"]
+
+#: The statuses of a refused signature: DRF answers 403 unless its auth sets WWW-Authenticate.
+_REFUSED = frozenset({401, 403})
+
+
+@functools.lru_cache(maxsize=8)
+def _keyed(secret: str) -> hmac.HMAC:
+    """An HMAC-SHA256 already keyed with `secret`, for `sign` to copy (keying is half the cost)."""
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
 
 def sign(*, secret: str, api_key: str, path: str, timeout: int, body: bytes = b"") -> str:
     """The `X-Sign` value: hex HMAC-SHA256 of key + path + timeout + body."""
-    payload = b"".join((api_key.encode(), path.encode(), str(timeout).encode(), body))
-    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+    mac = _keyed(secret).copy()
+    mac.update(b"".join((api_key.encode(), path.encode(), str(timeout).encode(), body)))
+    return mac.hexdigest()
 
 
 def deadline_ms(now: float, window: float) -> int:
@@ -35,7 +48,12 @@ def deadline_ms(now: float, window: float) -> int:
 class GatewayAuth(httpx.Auth):
     """Signs each request as it is sent, so every retry gets a fresh deadline.
 
-    The signature covers `request.content`: the very bytes httpx sends.
+    The signature covers `request.content`: the very bytes httpx sends. The
+    deadline is set on the server's clock, as estimated by `server_clock` from the
+    `Date` of the answers (the latest time it may show, so a clock behind the
+    server's costs no part of the window). A refusal (401 or 403) that may be down
+    to the deadline is marked on the response for the transport, which signs the
+    request again and resends it (see `common._clock.judge_refusal`).
     """
 
     requires_request_body = True
@@ -47,6 +65,7 @@ class GatewayAuth(httpx.Auth):
         *,
         window: float = 0.5,
         clock: Callable[[], float] = time.time,
+        server_clock: ServerClock | None = None,
     ) -> None:
         if window <= 0:
             raise ValueError(f"window must be a positive number of seconds, got {window!r}")
@@ -54,22 +73,38 @@ class GatewayAuth(httpx.Auth):
         self._secret = secret
         self._window = window
         self._clock = clock
-        # Keyed once: each request copies this and adds its own bytes, as `sign` computes.
-        self._key_bytes = api_key.encode()
-        self._keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+        self.server_clock = server_clock if server_clock is not None else ServerClock()
 
     def __repr__(self) -> str:
         return f"<GatewayAuth api_key={_mask(self._api_key)!r} window={self._window}>"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        timeout = str(deadline_ms(self._clock(), self._window))
-        stamp = timeout.encode()
+        sent_at = self._clock()
+        offset = self.server_clock.bounds[1]
+        timeout = deadline_ms(sent_at + offset, self._window)
         request.headers["X-Key"] = self._api_key
-        request.headers["X-Timeout"] = timeout
-        mac = self._keyed.copy()
-        mac.update(b"".join((self._key_bytes, request.url.path.encode(), stamp, request.content)))
-        request.headers["X-Sign"] = mac.hexdigest()  # = sign(...) of the same parts
-        yield request
+        request.headers["X-Timeout"] = str(timeout)
+        request.headers["X-Sign"] = sign(
+            secret=self._secret,
+            api_key=self._api_key,
+            path=request.url.path,
+            timeout=timeout,
+            body=request.content,
+        )
+        response = yield request
+        received_at = self._clock()
+        self.server_clock.observe(
+            response.headers.get("date"), sent_at=sent_at, received_at=received_at
+        )
+        if response.status_code in _REFUSED:
+            miss = judge_refusal(
+                deadline=timeout / 1000,
+                signed_offset=offset,
+                received_at=received_at,
+                clock=self.server_clock,
+            )
+            if miss is not None:
+                response.extensions[DEADLINE_MISS] = miss
 
 
 def _mask(value: str) -> str:

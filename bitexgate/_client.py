@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -17,6 +18,7 @@ from common import (
     Transport,
     ValidationError,
 )
+from common._clock import ServerClock
 from common._version import __version__
 
 from ._auth import GatewayAuth
@@ -25,6 +27,12 @@ from ._resources import Invoices, PaymentMethods, Wallets, Withdrawals, _Gateway
 __all__ = ["DEFAULT_BASE_URL", "BitexGateClient"]
 
 DEFAULT_BASE_URL = "https://www.bitexbit.com"
+
+#: The share of the signature window that answers should come back within; the
+#: in-flight cap shrinks when they are slower, so that none arrives too late.
+LATENCY_SHARE = 0.6
+#: The largest `clock_offset` accepted (a day): beyond it the clock is broken, not skewed.
+MAX_CLOCK_OFFSET = 86_400.0
 
 logger = logging.getLogger("bitexgate")
 
@@ -43,10 +51,18 @@ class BitexGateClient:
     deadline lies; the reference uses 0.5. Reads are retried per `retry`;
     payments are never resent once they may have arrived.
 
-    At most `max_in_flight` requests are on the wire at once (the connection pool's
-    size, 100); the rest wait *before* they are signed, so a queued request never
-    arrives with an expired `X-Timeout`. With your own `http_client`, set it to
-    that client's `max_connections` if you changed them.
+    Signing windows, clock skew and load: each `X-Timeout` is set on the
+    server's clock, which the client learns from the `Date` header of every
+    answer (`clock_offset` reads the estimate, in seconds, server minus local);
+    pass `clock_offset=` to fix it instead (for a server whose `Date` is written
+    by a proxy with another clock). Requests wait *before* they are signed while
+    the in-flight cap is reached; the cap adapts, up to `max_in_flight` (the
+    connection pool's size, 100), so that answers keep coming within
+    `LATENCY_SHARE` of the window. A request refused because its deadline had
+    passed (or lay too far ahead) on the server's clock is signed again and
+    resent, GET or POST, within `retry`: the server did not act on it. With your
+    own `http_client`, set `max_in_flight` to that client's `max_connections` if
+    you changed them.
     """
 
     def __init__(
@@ -62,6 +78,7 @@ class BitexGateClient:
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        clock_offset: float | None = None,
     ) -> None:
         for field, value in (("api_key", api_key), ("secret", secret)):
             if not isinstance(value, str) or not value.strip():
@@ -73,7 +90,20 @@ class BitexGateClient:
                 )
         if not isinstance(signature_window, (int, float)) or signature_window <= 0:
             raise ValidationError("signature_window", "must be a positive number of seconds")
-        self._auth = GatewayAuth(api_key, secret, window=signature_window, clock=clock)
+        if clock_offset is not None and (
+            isinstance(clock_offset, bool)
+            or not isinstance(clock_offset, (int, float))
+            or not math.isfinite(clock_offset)
+            or abs(clock_offset) > MAX_CLOCK_OFFSET
+        ):
+            raise ValidationError(
+                "clock_offset",
+                f"must be a number of seconds within +-{MAX_CLOCK_OFFSET:g}, got {clock_offset!r}",
+            )
+        server_clock = ServerClock(None if clock_offset is None else float(clock_offset))
+        self._auth = GatewayAuth(
+            api_key, secret, window=signature_window, clock=clock, server_clock=server_clock
+        )
         self._transport = Transport(
             base_url,
             auth=self._auth,
@@ -84,6 +114,9 @@ class BitexGateClient:
             headers={"User-Agent": f"bitexgate-python/{__version__}"},
             logger=logger,
             max_in_flight=max_in_flight,
+            latency_target=(
+                signature_window * LATENCY_SHARE if max_in_flight is not None else None
+            ),
         )
         gateway = _Gateway(self._transport)
         self.payment_methods = PaymentMethods(gateway)
@@ -98,6 +131,20 @@ class BitexGateClient:
     def base_url(self) -> str:
         """The gateway's base URL."""
         return self._transport.base_url
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the server's clock is ahead of this machine's (negative: behind).
+
+        Fixed when given to the constructor; otherwise estimated from the `Date`
+        of the answers so far (0 before the first), to within `clock_uncertainty`.
+        """
+        return self._auth.server_clock.offset
+
+    @property
+    def clock_uncertainty(self) -> float:
+        """How far the true offset may lie from `clock_offset`, in seconds."""
+        return self._auth.server_clock.uncertainty
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it belongs to a client you passed in)."""

@@ -16,6 +16,7 @@ The shared error tree, RetryPolicy, AsyncPaginator and Page are re-exported here
 """
 
 from common import (
+    AmountMismatchError,
     APIStatusError,
     AsyncPaginator,
     AuthenticationError,
@@ -34,6 +35,7 @@ from common import (
     SDKError,
     ServerError,
     ServiceUnavailableError,
+    SignatureWindowError,
     TransportError,
     ValidationError,
     fast_transport,
@@ -98,6 +100,7 @@ __all__ = [
     "fast_transport",
     # errors
     "APIStatusError",
+    "AmountMismatchError",
     "AuthenticationError",
     "BadRequestError",
     "ConnectError",
@@ -113,6 +116,7 @@ __all__ = [
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SignatureWindowError",
     "SessionExpiredError",
     "TransportError",
     "ValidationError",

@@ -7,6 +7,7 @@ neither of them.
 from ._converter import make_converter, parse_datetime, to_bool, to_decimal, to_int
 from ._enums import OpenIntEnum, OpenStrEnum
 from ._errors import (
+    AmountMismatchError,
     APIStatusError,
     AuthenticationError,
     BadRequestError,
@@ -22,6 +23,7 @@ from ._errors import (
     SDKError,
     ServerError,
     ServiceUnavailableError,
+    SignatureWindowError,
     TransportError,
     ValidationError,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "APIStatusError",
+    "AmountMismatchError",
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
@@ -64,6 +67,7 @@ __all__ = [
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SignatureWindowError",
     "TimeoutTypes",
     "Transport",
     "TransportError",

@@ -10,12 +10,14 @@ SDKError
 ├── APIStatusError ................ the server answered with an error status
 │   ├── BadRequestError ........... 400 (field details in `field_errors`)
 │   ├── AuthenticationError ....... 401
+│   │   └── SignatureWindowError .. refused when its signed deadline was off the server's clock
 │   ├── PermissionDeniedError ..... 403
 │   ├── NotFoundError ............. 404
 │   ├── RateLimitError ............ 429 (`retry_after` seconds, when sent)
 │   └── ServerError ............... 5xx
 │       ├── InternalServerError ... 500
 │       └── ServiceUnavailableError 502, 503, 504
+├── AmountMismatchError ........... a payment was made, but not for the amount sent
 ├── DecodeError ................... the response is not what the API documents
 └── PaginationError ............... the server's `next` links do not advance
 ```
@@ -32,10 +34,12 @@ messages, logs and tracebacks.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 __all__ = [
     "APIStatusError",
+    "AmountMismatchError",
     "AuthenticationError",
     "BadRequestError",
     "ConnectError",
@@ -50,6 +54,7 @@ __all__ = [
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SignatureWindowError",
     "TransportError",
     "ValidationError",
 ]
@@ -187,6 +192,32 @@ class AuthenticationError(APIStatusError):
     """401: the credentials, signature or token were not accepted."""
 
 
+class SignatureWindowError(AuthenticationError):
+    """A signed request refused (401 or 403) when its deadline was off the server's clock.
+
+    Either the answer came after the request's deadline had passed by the
+    server's clock (`late`), or the deadline lay further ahead of that clock than
+    the signature window (this machine's clock is ahead). The server did not act
+    on the request, so the SDK signs it again and resends it, within the retry
+    policy; this error is raised when that did not help. `clock_offset` is the
+    estimated `server - local` time in seconds, `clock_uncertainty` its margin.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        late: bool,
+        clock_offset: float,
+        clock_uncertainty: float,
+        **kwargs: Any,
+    ) -> None:
+        self.late = late
+        self.clock_offset = clock_offset
+        self.clock_uncertainty = clock_uncertainty
+        super().__init__(message, **kwargs)
+
+
 class PermissionDeniedError(APIStatusError):
     """403: the credentials are valid but may not do this."""
 
@@ -213,6 +244,33 @@ class InternalServerError(ServerError):
 
 class ServiceUnavailableError(ServerError):
     """502, 503 or 504: the service is overloaded or unreachable behind its proxy."""
+
+
+class AmountMismatchError(SDKError):
+    """The server created the payment, but its record holds another amount than was sent.
+
+    The request took effect (`record` is what the server answered): do not send
+    it again. `field` names the amount that differs, `sent` and `received` hold
+    both values. A server that reads JSON numbers as binary floats rounds some
+    amounts this way; the SDK sends amounts so that it should not happen.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str,
+        sent: Decimal,
+        received: Decimal,
+        record: Any,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.field = field
+        self.sent = sent
+        self.received = received
+        self.record = record
+        super().__init__(message, method=method, url=url, may_have_reached_server=True)
 
 
 class DecodeError(SDKError):

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 import cattrs
 import httpx
 
+from ._clock import DeadlineMiss
 from ._errors import (
     APIStatusError,
     AuthenticationError,
@@ -27,6 +28,7 @@ from ._errors import (
     RateLimitError,
     ServerError,
     ServiceUnavailableError,
+    SignatureWindowError,
     field_errors,
 )
 
@@ -35,6 +37,7 @@ __all__ = [
     "decode_json",
     "describe_error_body",
     "error_from_response",
+    "signature_window_error",
     "parse_retry_after",
     "structure",
     "structure_list",
@@ -142,6 +145,44 @@ def error_from_response(
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=parse_retry_after(response.headers), **kwargs)
     return cls(message, **kwargs)
+
+
+def signature_window_error(error: APIStatusError, miss: DeadlineMiss) -> SignatureWindowError:
+    """`error`, a refused signed request, as the `SignatureWindowError` its timing explains."""
+    clock = (
+        f"the server's clock is {miss.clock_offset:+.3f} s from this machine's "
+        f"(estimated from its Date headers, within {miss.clock_uncertainty:.3f} s)"
+    )
+    if miss.late:
+        sure = "had passed" if miss.certain else "may have passed"
+        why = (
+            f"Its X-Timeout deadline {sure} on the server's clock when it answered: {clock}. "
+            "Either it waited too long on the way (load) or this machine's clock is behind."
+        )
+    else:
+        why = (
+            "Its X-Timeout deadline lay further ahead of the server's clock than the signature "
+            f"window: {clock}; this machine's clock is ahead."
+        )
+    advice = (
+        "The SDK signs against the server's clock as it learns it and resent the request; "
+        "if this persists, set the clock right (NTP), pass clock_offset=, or widen "
+        "signature_window."
+    )
+    return SignatureWindowError(
+        f"{error.message} {why} {advice}",
+        late=miss.late,
+        clock_offset=miss.clock_offset,
+        clock_uncertainty=miss.clock_uncertainty,
+        status_code=error.status_code,
+        body=error.body,
+        text=error.text,
+        headers=error.headers,
+        method=error.method,
+        url=error.url,
+        outcome_unknown=error.outcome_unknown,
+        hint=error.hint,
+    )
 
 
 def decode_json(response: httpx.Response) -> Any:

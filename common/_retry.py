@@ -12,6 +12,7 @@ from ._errors import (
     ConnectError,
     RateLimitError,
     SDKError,
+    SignatureWindowError,
     TransportError,
 )
 
@@ -53,8 +54,8 @@ class RetryPolicy:
         """Whether the failed attempt number `attempt` (0-based) is sent again."""
         if attempt >= self.max_retries:
             return False
-        if isinstance(error, ConnectError):
-            return True  # it never left, so sending it again cannot duplicate it
+        if isinstance(error, (ConnectError, SignatureWindowError)):
+            return True  # never left, or refused unread: sending it again cannot duplicate it
         if not idempotent:
             return False
         if isinstance(error, RateLimitError):
@@ -68,9 +69,12 @@ class RetryPolicy:
         attempt: int,
         *,
         retry_after: float | None = None,
+        error: SDKError | None = None,
         random_fraction: Callable[[], float] = random.random,
     ) -> float:
-        """Seconds to wait before retry number `attempt + 1`."""
+        """Seconds to wait before retry number `attempt + 1` (none after a refused deadline)."""
+        if isinstance(error, SignatureWindowError):
+            return 0.0  # a fresh signature is all it needs; the in-flight cap paces it
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
         backoff = min(self.max_delay, self.initial_delay * (2.0**attempt))

@@ -3,8 +3,12 @@
 Each sandbox (`bitexgate.sandbox`, `bityclient.sandbox`) is an ASGI app wrapped in
 `SandboxMiddleware`, which records every API request that arrives and applies the
 faults a test has armed with `SandboxControls` (the next N requests to a path fail
-with a status, or are delayed). `serve()` puts an app on a loopback socket with
-uvicorn for as long as a block runs; `run_server()` serves until interrupted.
+with a status, or are delayed). It can also serve like a busy server
+(`throttle`: each request takes its turn at a few workers), and it writes each
+answer's `Date` header from the sandbox's own clock, so a sandbox whose clock is
+set apart from this machine's behaves like a server with a skewed clock.
+`serve()` puts an app on a loopback socket with uvicorn for as long as a block
+runs; `run_server()` serves until interrupted.
 
 Needs the `[sandbox]` extra (starlette and uvicorn); the clients never import this.
 """
@@ -14,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import email.utils
 import json
 import math
 import socket
+import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -121,10 +127,50 @@ class _ArmedFault:
 class SandboxControls:
     """The journal of requests received and the faults armed for the next ones."""
 
-    def __init__(self, *, error_body: ErrorBody, journal_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        *,
+        error_body: ErrorBody,
+        journal_size: int = 10_000,
+        epoch_clock: Callable[[], float] = time.time,
+    ) -> None:
         self._error_body = error_body
         self._journal: collections.deque[RecordedRequest] = collections.deque(maxlen=journal_size)
         self._faults: list[_ArmedFault] = []
+        self._epoch_clock = epoch_clock
+        self._service_time = 0.0
+        self._workers: asyncio.Semaphore | None = None
+
+    def http_date(self) -> str:
+        """The `Date` header for an answer written now, by the sandbox's clock."""
+        return email.utils.formatdate(self._epoch_clock(), usegmt=True)
+
+    def throttle(self, seconds_per_request: float, *, workers: int = 1) -> None:
+        """Serve like a busy server: `workers` requests at a time, each taking this long.
+
+        Requests beyond `workers` wait their turn before they are handled (and
+        before their signature is checked), as on a server with that many workers.
+        `throttle(0)` serves at full speed again.
+        """
+        if not math.isfinite(seconds_per_request) or seconds_per_request < 0:
+            raise ValueError(
+                f"seconds_per_request must be finite and >= 0, got {seconds_per_request!r}"
+            )
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be a positive int, got {workers!r}")
+        self._service_time = float(seconds_per_request)
+        self._workers = asyncio.Semaphore(workers) if seconds_per_request > 0 else None
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold one of the throttled workers for one request's service time (no-op unthrottled)."""
+        workers, seconds = self._workers, self._service_time
+        if workers is None:
+            yield
+            return
+        async with workers:
+            await asyncio.sleep(seconds)
+            yield
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -271,17 +317,32 @@ class SandboxMiddleware:
         )
         fault = self.controls.record(recorded)
         replay = _replaying(body, receive)
-        if fault is None:
-            await self.app(scope, replay, send)
-            return
-        if fault.delay:
-            await asyncio.sleep(fault.delay)
-        if fault.status is None:
-            await self.app(scope, replay, send)
-            return
-        if fault.after_handling:
-            await self.app(scope, replay, _discard)
-        await self.controls.failure_response(fault)(scope, replay, send)
+        send = _dated(send, self.controls.http_date)
+        async with self.controls.turn():
+            if fault is None:
+                await self.app(scope, replay, send)
+                return
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status is None:
+                await self.app(scope, replay, send)
+                return
+            if fault.after_handling:
+                await self.app(scope, replay, _discard)
+            await self.controls.failure_response(fault)(scope, replay, send)
+
+
+def _dated(send: Send, http_date: Callable[[], str]) -> Send:
+    """`send`, with a `Date` header (by the sandbox's clock) added to the answer's start."""
+
+    async def send_dated(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+            headers.append((b"date", http_date().encode("latin-1")))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_dated
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -398,7 +459,10 @@ def _base_url(host: str, port: int) -> str:
 
 
 def _config(app: ASGIApp) -> uvicorn.Config:
-    return uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+    # No Date of uvicorn's: the sandbox writes its own, by its own clock.
+    return uvicorn.Config(
+        app, lifespan="off", log_level="warning", access_log=False, date_header=False
+    )
 
 
 @contextlib.asynccontextmanager

@@ -14,16 +14,20 @@ from urllib.parse import urlencode
 
 import httpx
 
+from ._clock import DEADLINE_MISS, DeadlineMiss
 from ._errors import (
+    AuthenticationError,
     ConnectError,
     DecodeError,
     NetworkError,
+    PermissionDeniedError,
     RateLimitError,
     RequestTimeout,
     SDKError,
     TransportError,
 )
-from ._responses import error_from_response
+from ._limiter import ConcurrencyLimit
+from ._responses import error_from_response, signature_window_error
 from ._retry import RetryPolicy
 
 __all__ = [
@@ -101,9 +105,12 @@ class Transport:
     redirects are never followed, so credentials cannot reach another host.
 
     `max_in_flight` caps the requests on the wire at once; the others wait (at
-    most the pool timeout) before their auth flow runs. Set it to the pool's size
-    when a signature carries a deadline, so no request is signed and then left
-    waiting for a connection until the deadline passes.
+    most the pool timeout), in order of arrival, before their auth flow runs. Set
+    it to the pool's size when a signature carries a deadline, so no request is
+    signed and then left waiting for a connection until the deadline passes. With
+    `latency_target` (seconds) as well, the cap adapts below `max_in_flight` so
+    that answers keep arriving within that time (see `common._limiter`): a server
+    that serves a burst slowly is not sent more than it answers in time.
     """
 
     def __init__(
@@ -119,6 +126,7 @@ class Transport:
         logger: logging.Logger | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_in_flight: int | None = None,
+        latency_target: float | None = None,
     ) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -135,6 +143,8 @@ class Transport:
             or max_in_flight < 1
         ):
             raise ValueError(f"max_in_flight must be a positive int, got {max_in_flight!r}")
+        if latency_target is not None and max_in_flight is None:
+            raise ValueError("latency_target adapts max_in_flight: set max_in_flight too")
         self._base_url = str(url).rstrip("/")
         self._auth = auth
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
@@ -151,7 +161,11 @@ class Transport:
         # Requests beyond this many wait here, before the auth flow runs, rather than
         # in the pool after it: a signature with a deadline is made only once a
         # connection is free to carry it.
-        self._slots = asyncio.Semaphore(max_in_flight) if max_in_flight is not None else None
+        self._limit = (
+            ConcurrencyLimit(max_in_flight, latency_target=latency_target)
+            if max_in_flight is not None
+            else None
+        )
 
     def __repr__(self) -> str:
         return f"<Transport base_url={self._base_url!r}>"
@@ -165,6 +179,11 @@ class Transport:
     def retry(self) -> RetryPolicy:
         """The retry policy in force."""
         return self._retry
+
+    @property
+    def in_flight_limit(self) -> ConcurrencyLimit | None:
+        """The cap on requests in flight, if any (its `limit` moves when adaptive)."""
+        return self._limit
 
     @property
     def is_closed(self) -> bool:
@@ -276,14 +295,13 @@ class Transport:
                         attempt + 1,
                     )
                     return response
-                unknown = not idempotent and response.status_code >= 500
-                error = error_from_response(response, outcome_unknown=unknown, hint=hint)
+                error = _status_error(response, idempotent=idempotent, hint=hint)
             if not self._retry.should_retry(error, attempt=attempt, idempotent=idempotent):
                 self._logger.debug("%s %s failed (attempt %d): %s", method, url, attempt + 1, error)
                 # Not chained to the httpx error: its request holds the auth headers.
                 raise error from None
             retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-            delay = self._retry.delay(attempt, retry_after=retry_after)
+            delay = self._retry.delay(attempt, retry_after=retry_after, error=error)
             self._logger.info(
                 "%s %s failed (attempt %d): %s; retrying in %.2fs",
                 method,
@@ -298,22 +316,46 @@ class Transport:
     async def _send(
         self, request: httpx.Request, auth: httpx.Auth, timeout: httpx.Timeout
     ) -> httpx.Response:
-        if self._slots is None:
+        limit = self._limit
+        if limit is None:
             return await self._client.send(request, auth=auth, follow_redirects=False)
-        if not self._slots.locked():
-            # A slot is free: taken at once. (wait_for would wrap the acquire in a new
-            # task, with a timer, on every request: a fifth of a request's own cost.)
-            await self._slots.acquire()
-        else:
-            try:
-                await asyncio.wait_for(self._slots.acquire(), timeout=timeout.pool)
-            except asyncio.TimeoutError:
-                # What the pool itself raises when no connection frees up in time.
-                raise httpx.PoolTimeout("no request slot free in time", request=request) from None
         try:
-            return await self._client.send(request, auth=auth, follow_redirects=False)
-        finally:
-            self._slots.release()
+            permit = await limit.acquire(timeout.pool)
+        except asyncio.TimeoutError:
+            # What the pool itself raises when no connection frees up in time.
+            raise httpx.PoolTimeout("no request slot free in time", request=request) from None
+        try:
+            response = await self._client.send(request, auth=auth, follow_redirects=False)
+        except BaseException as exc:
+            limit.release(permit, answered=False, dropped=isinstance(exc, httpx.TimeoutException))
+            raise
+        limit.release(
+            permit,
+            answered=True,
+            dropped=response.status_code in _OVERLOADED or DEADLINE_MISS in response.extensions,
+        )
+        return response
+
+
+#: Answers that say the server is overloaded: the adaptive cap shrinks on them.
+_OVERLOADED = frozenset({429, 502, 503, 504})
+
+
+def _status_error(response: httpx.Response, *, idempotent: bool, hint: str | None) -> SDKError:
+    """The SDK error for a response that is not a success, after a request that went out.
+
+    A request that is not idempotent may have been carried out when the answer is
+    a server error. A refusal its auth put down to the timing of a signed deadline
+    becomes a `SignatureWindowError`, which is resent: the server did not act.
+    """
+    unknown = not idempotent and response.status_code >= 500
+    error = error_from_response(response, outcome_unknown=unknown, hint=hint)
+    miss = response.extensions.get(DEADLINE_MISS)
+    if isinstance(miss, DeadlineMiss) and isinstance(
+        error, (AuthenticationError, PermissionDeniedError)
+    ):
+        return signature_window_error(error, miss)
+    return error
 
 
 def _release_stream(response: httpx.Response) -> None:

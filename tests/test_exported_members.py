@@ -15,6 +15,7 @@ import common
 ROOT = Path(__file__).parent.parent
 
 ERRORS = {
+    "AmountMismatchError",
     "APIStatusError",
     "AuthenticationError",
     "BadRequestError",
@@ -30,6 +31,7 @@ ERRORS = {
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SignatureWindowError",
     "TransportError",
     "ValidationError",
 }

@@ -84,14 +84,20 @@ def _strict_constant(name: str) -> NoReturn:
 
 
 def parse_body(content_type: str | None, raw: bytes) -> Any:
-    """The request data as DRF's JSONParser gives it; raises _Refusal (415 or 400)."""
+    """The request data as DRF's JSONParser gives it; raises _Refusal (415 or 400).
+
+    Like DRF's parser (Python's `json` module), a JSON number with a fraction or
+    an exponent becomes a binary float, which a DecimalField then reads through
+    `str()`: `999999999.99999999` is stored as `1000000000.00000000`. JSON strings
+    are read exactly.
+    """
     if not raw:
         return {}
     media_type = (content_type or "").split(";")[0].strip()
     if media_type.lower() != "application/json":
         raise _Refusal(_detail(415, f'Unsupported media type "{media_type}" in request.'))
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_strict_constant)
+        return json.loads(raw.decode("utf-8"), parse_constant=_strict_constant)
     except (ValueError, RecursionError) as exc:
         raise _Refusal(_detail(400, f"JSON parse error - {exc}")) from None
 

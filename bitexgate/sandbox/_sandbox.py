@@ -127,7 +127,7 @@ class GatewaySandbox(Sandbox):
             raise ValueError(f"default_page_size must be at least 1, got {default_page_size}")
         if not max_signature_window > 0:
             raise ValueError(f"max_signature_window must be positive, got {max_signature_window}")
-        super().__init__(error_body=_drf_error)
+        super().__init__(error_body=_drf_error, epoch_clock=clock)
         self._api_key = api_key
         self._secret = secret
         self.default_page_size = default_page_size

@@ -621,8 +621,6 @@ class Form:
             raise InvalidInput({"non_field_errors": ["No data provided"]})
         if not isinstance(data, dict):
             kind = type(data).__name__
-            if isinstance(data, Decimal):
-                kind = "float"
             raise InvalidInput(
                 {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]}
             )
@@ -649,7 +647,7 @@ class Form:
         value = self._present(field, required)
         if value is _MISSING:
             return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.add(field, "Not a valid string.")
             return None
         text = str(value).strip()

@@ -167,7 +167,7 @@ class BitySandbox(Sandbox):
         default_page_size: int = 5,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        super().__init__(error_body=error_body)
+        super().__init__(error_body=error_body, epoch_clock=lambda: clock().timestamp())
         self._client_id = client_id
         self._username = username
         self._password = password

@@ -137,7 +137,8 @@ def test_window_is_configurable() -> None:
 @respx.mock(base_url=BASE_URL)
 async def test_every_attempt_is_signed_anew(respx_mock: respx.MockRouter) -> None:
     """A retry carries a fresh deadline and a signature for it, not the first one's."""
-    clock = iter([NOW, NOW + 1.5, NOW + 3.0])
+    # The clock is read when each attempt is signed and when its answer arrives.
+    clock = iter([NOW, NOW + 0.01, NOW + 1.5, NOW + 1.51, NOW + 3.0, NOW + 3.01])
     route = respx_mock.get("/api/gateway/payment-methods").mock(
         side_effect=[httpx.Response(502), httpx.Response(503), httpx.Response(200, json=[])]
     )

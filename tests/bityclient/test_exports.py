@@ -63,6 +63,8 @@ PUBLIC = {
     "ServerError",
     "InternalServerError",
     "ServiceUnavailableError",
+    "SignatureWindowError",
+    "AmountMismatchError",
     "DecodeError",
     "PaginationError",
 }
@@ -87,6 +89,8 @@ SHARED = {
     "ServerError",
     "InternalServerError",
     "ServiceUnavailableError",
+    "SignatureWindowError",
+    "AmountMismatchError",
     "DecodeError",
     "PaginationError",
 }

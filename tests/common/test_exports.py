@@ -33,6 +33,8 @@ EXPECTED = {
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SignatureWindowError",
+    "AmountMismatchError",
     "TimeoutTypes",
     "Transport",
     "TransportError",
