@@ -18,6 +18,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "_server.py"
+SANDBOX_SERVER = HERE / "_sandbox_server.py"
 
 #: The benchmark's fake credentials (the server does not check them; both sides sign).
 API_KEY = "0000-0000-0000-0000-bench"
@@ -67,6 +68,33 @@ def server(
     command += ["--max-requests", str(max_requests), "--items", str(items)]
     if cpu is not None:
         command += ["--cpu", str(cpu)]
+    with _spawned(command) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def sandbox_server(
+    *,
+    cpu: int | None,
+    max_seconds: float,
+    service_time: float = 0.0,
+    workers: int = 1,
+    clock_offset: float = 0.0,
+    max_window: float = 60.0,
+) -> Iterator[str]:
+    """Start `_sandbox_server.py` (this checkout's Gateway sandbox) for the block; yields its URL."""
+    command = [sys.executable, str(SANDBOX_SERVER), "--max-seconds", str(max_seconds)]
+    command += ["--service-time", str(service_time), "--workers", str(workers)]
+    command += ["--clock-offset", str(clock_offset), "--max-window", str(max_window)]
+    if cpu is not None:
+        command += ["--cpu", str(cpu)]
+    with _spawned(command) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def _spawned(command: list[str]) -> Iterator[str]:
+    """Run a server script that prints `PORT <n>`; stop it (stdin closed, then killed) after."""
     process = subprocess.Popen(  # noqa: S603 (our own script, with the running interpreter)
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
