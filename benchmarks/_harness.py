@@ -82,7 +82,7 @@ def sandbox_server(
     clock_offset: float = 0.0,
     max_window: float = 60.0,
 ) -> Iterator[str]:
-    """Start `_sandbox_server.py` (this checkout's Gateway sandbox) for the block; yields its URL."""
+    """Start `_sandbox_server.py` (this checkout's Gateway sandbox); yields its base URL."""
     command = [sys.executable, str(SANDBOX_SERVER), "--max-seconds", str(max_seconds)]
     command += ["--service-time", str(service_time), "--workers", str(workers)]
     command += ["--clock-offset", str(clock_offset), "--max-window", str(max_window)]

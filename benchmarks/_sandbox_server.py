@@ -25,9 +25,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: this checkout's sandbox, whatever the path says
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bitexgate.sandbox import GatewaySandbox
-
 from benchmarks._harness import API_KEY, SECRET
+from bitexgate.sandbox import GatewaySandbox
 
 
 def main(argv: list[str] | None = None) -> None:
