@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from common import AsyncPaginator, Page, TimeoutTypes, Transport, decode_created
 
+from ._amounts import amount_mismatch, wire_body
 from ._enums import DepositStatus, WithdrawStatus
 from ._models import CONVERTER, Deposit, Invoice, InvoiceDeposit, PaymentMethod, Wallet, Withdrawal
 from ._pages import decode_list, decode_page
@@ -50,9 +51,14 @@ class _Gateway:
         hint: str,
     ) -> T:
         response = await self.transport.request(
-            "POST", path, json=body, timeout=timeout, idempotent=False, hint=hint
+            "POST", path, json=wire_body(body), timeout=timeout, idempotent=False, hint=hint
         )
-        return decode_created(CONVERTER, response, item, hint=hint)
+        record = decode_created(CONVERTER, response, item, hint=hint)
+        request = response.request
+        mismatch = amount_mismatch(body, record, method=request.method, url=str(request.url))
+        if mismatch is not None:
+            raise mismatch
+        return record
 
     def paginate(
         self,

@@ -79,6 +79,7 @@ class ConcurrencyLimit:
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._slow_start = latency_target is not None
         self._last_cut = -math.inf
+        self._last_full = -math.inf  # when the cap was last reached
 
     def __repr__(self) -> str:
         kind = f"adaptive, target {self._target:g}s" if self._target else "fixed"
@@ -89,7 +90,7 @@ class ConcurrencyLimit:
     @property
     def limit(self) -> int:
         """How many requests may be in flight now."""
-        return max(self._min, int(self._limit))
+        return max(self._min, int(self._limit + 1e-9))  # 29.999... is 30
 
     @property
     def in_flight(self) -> int:
@@ -108,7 +109,10 @@ class ConcurrencyLimit:
         """
         if self._in_flight < self.limit and not self._waiters:
             self._in_flight += 1
+            if self._in_flight >= self.limit:
+                self._last_full = self._clock()
             return Permit(self._clock())
+        self._last_full = self._clock()
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
@@ -131,25 +135,26 @@ class ConcurrencyLimit:
         for it.
         """
         latency = self._clock() - permit.granted_at if answered else None
-        was_in_use = self._in_flight * 2 >= self._limit
         self._in_flight -= 1
-        self._adapt(permit, latency, dropped=dropped, in_use=was_in_use)
+        # Grow only a cap that held requests back while this one was out.
+        self._adapt(permit, latency, dropped=dropped, in_use=self._last_full >= permit.granted_at)
         self._wake()
 
     def _adapt(self, permit: Permit, latency: float | None, *, dropped: bool, in_use: bool) -> None:
         target = self._target
         if target is None:
             return
+        if permit.granted_at < self._last_cut:
+            return  # granted before the last cut: what it saw has been acted on
         share = 1.0
         if dropped:
             share = _DROP_CUT
         elif latency is not None and latency > target:
             share = max(target / latency, _SLOWEST_CUT)
-        if share < 1.0:
-            if permit.granted_at >= self._last_cut:  # one cut per round of requests
-                self._limit = max(float(self._min), self._limit * share)
-                self._last_cut = self._clock()
-                self._slow_start = False
+        if share < 1.0:  # once a round: later permits were granted before this cut
+            self._limit = max(float(self._min), self._limit * share)
+            self._last_cut = self._clock()
+            self._slow_start = False
             return
         if latency is None or not in_use:
             return

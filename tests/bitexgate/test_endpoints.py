@@ -294,7 +294,7 @@ async def test_invoice_amount_is_sent_as_an_exact_number(
     gw: BitexGateClient, gateway_mock: respx.MockRouter
 ) -> None:
     route = gateway_mock.post("/api/gateway/invoice/create").respond(
-        json=fixture_json("bitexgate", "invoice_create.json")
+        json={**fixture_json("bitexgate", "invoice_create.json"), "amount": "120.10000000"}
     )
     await gw.invoices.create(
         ticker="UAH", network="wiretransfer", amount="120.10", client_ip="2001:db8::1"
@@ -427,6 +427,7 @@ async def test_fiat_withdrawal_sends_the_card(
             "network": "wiretransfer",
             "address": None,
             "card": "4111111111111111",
+            "amount": "150.50000000",
             "status": 10,
         }
     )
