@@ -274,3 +274,64 @@ async def test_the_journal_served_over_http_redacts_credentials(
     [recorded] = sandbox.requests
     assert recorded.header("authorization") == "Bearer s3cret-token"
     assert b"password=hunter2" in recorded.body
+
+
+class ClockedEchoSandbox(EchoSandbox):
+    """The echo sandbox with a clock of its own, as a skewed server has."""
+
+    def __init__(self, epoch: float) -> None:
+        super().__init__()
+        self._epoch_clock = lambda: epoch
+
+
+async def test_answers_are_dated_by_the_sandbox_clock() -> None:
+    sandbox = ClockedEchoSandbox(1_700_000_000.0)
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sb") as http:
+        response = await http.get("/echo")
+    assert response.headers.get_list("date") == ["Tue, 14 Nov 2023 22:13:20 GMT"]
+
+
+async def test_a_served_sandbox_sends_one_date_its_own() -> None:
+    sandbox = ClockedEchoSandbox(1_700_000_000.0)
+    async with sandbox.serve() as url, httpx.AsyncClient() as http:
+        response = await http.get(url + "/echo")
+    assert response.headers.get_list("date") == ["Tue, 14 Nov 2023 22:13:20 GMT"]
+
+
+class BusySandbox(Sandbox):
+    """A sandbox whose endpoint notes how many requests it handles at once."""
+
+    def __init__(self) -> None:
+        super().__init__(error_body=lambda status, message: {"detail": message})
+        self.active = self.busiest = 0
+
+        async def work(request: Request) -> Response:
+            self.active += 1
+            self.busiest = max(self.busiest, self.active)
+            await asyncio.sleep(0)  # let any other request in that may come
+            self.active -= 1
+            return Response(status_code=204)
+
+        self.app = self.wrap(Starlette(routes=[Route("/work", work)]))
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+async def test_a_throttled_sandbox_handles_its_workers_count_at_a_time(workers: int) -> None:
+    sandbox = BusySandbox()
+    sandbox.throttle(0.001, workers=workers)
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sb") as http:
+        answers = await asyncio.gather(*(http.get("/work") for _ in range(12)))
+        assert [a.status_code for a in answers] == [204] * 12
+        assert sandbox.busiest == workers
+        sandbox.throttle(0)
+        sandbox.busiest = 0
+        await asyncio.gather(*(http.get("/work") for _ in range(12)))
+    assert sandbox.busiest > workers  # unthrottled: all at once
+
+
+@pytest.mark.parametrize(
+    ("seconds", "workers"), [(-1.0, 1), (float("nan"), 1), (float("inf"), 1), (0.1, 0), (0.1, True)]
+)
+def test_a_nonsense_throttle_is_refused(seconds: float, workers: int) -> None:
+    with pytest.raises(ValueError, match=r"seconds_per_request|workers"):
+        EchoSandbox().throttle(seconds, workers=workers)
