@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import _harness, bench_decode, bench_fanout, bench_overhead, bench_paging
+from benchmarks import (
+    _harness,
+    bench_deadline,
+    bench_decode,
+    bench_fanout,
+    bench_overhead,
+    bench_paging,
+)
 from benchmarks import run as run_all
 
 ROOT = Path(__file__).parent.parent
@@ -85,7 +92,20 @@ def test_paging_memory(capsys: pytest.CaptureFixture[str]) -> None:
     assert number(rows[1][5]) == pytest.approx(number(rows[1][4]) - number(rows[0][4]), abs=0.02)
 
 
-def test_run_py_runs_all_four_in_order(
+def test_deadlines(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_deadline.main(["--quick"]) == 0
+    rows = table_rows(capsys.readouterr().out, "5. Deadlines")
+    assert [(row[0].split(":")[0], row[1]) for row in rows] == [
+        (case, transport)
+        for case in ("busy", "behind", "ahead")
+        for transport in ("default", "fast")
+    ]
+    for row in rows:
+        assert int(row[3]) <= int(row[2])  # succeeded, of the calls made
+        assert int(row[4]) >= 0  # resent
+
+
+def test_run_py_runs_all_in_order(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[tuple[str, bool]] = []
@@ -104,6 +124,7 @@ def test_run_py_runs_all_four_in_order(
         "bench_fanout",
         "bench_decode",
         "bench_paging",
+        "bench_deadline",
     ]
     assert all(quick for _, quick in seen)
     assert re.search(r"\(quick run, \d+ s\)", out)
