@@ -12,8 +12,6 @@ SDKError
 
 from __future__ import annotations
 
-from typing import Any
-
 from common import APIStatusError, AuthenticationError, SDKError
 
 __all__ = ["LoginRequiredError", "SessionExpiredError"]
@@ -40,24 +38,8 @@ class SessionExpiredError(AuthenticationError):
     @classmethod
     def from_status_error(cls, error: APIStatusError, reason: str) -> SessionExpiredError:
         """This error with the status, body and request of `error`, and `reason` first."""
-        return cls(
-            f"{reason}: {error.message} {LOG_IN_AGAIN}",
-            status_code=error.status_code,
-            body=error.body,
-            text=error.text,
-            headers=error.headers,
-            method=error.method,
-            url=error.url,
-        )
+        return cls(f"{reason}: {error.message} {LOG_IN_AGAIN}", **error.status_fields())
 
     def again(self) -> SessionExpiredError:
         """A fresh copy, raised to each caller that finds the session already ended."""
-        kwargs: dict[str, Any] = {
-            "status_code": self.status_code,
-            "body": self.body,
-            "text": self.text,
-            "headers": self.headers,
-            "method": self.method,
-            "url": self.url,
-        }
-        return SessionExpiredError(self.message, **kwargs)
+        return SessionExpiredError(self.message, **self.status_fields())

@@ -160,6 +160,17 @@ class APIStatusError(SDKError):
             hint=hint,
         )
 
+    def status_fields(self) -> dict[str, Any]:
+        """What this error knows of the answer and its request, to build another error from it."""
+        return {
+            "status_code": self.status_code,
+            "body": self.body,
+            "text": self.text,
+            "headers": self.headers,
+            "method": self.method,
+            "url": self.url,
+        }
+
     @property
     def error(self) -> str | None:
         """The machine-readable `error` code of an OAuth-style body, if any."""

@@ -174,14 +174,9 @@ def signature_window_error(error: APIStatusError, miss: DeadlineMiss) -> Signatu
         late=miss.late,
         clock_offset=miss.clock_offset,
         clock_uncertainty=miss.clock_uncertainty,
-        status_code=error.status_code,
-        body=error.body,
-        text=error.text,
-        headers=error.headers,
-        method=error.method,
-        url=error.url,
         outcome_unknown=error.outcome_unknown,
         hint=error.hint,
+        **error.status_fields(),
     )
 
 
