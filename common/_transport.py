@@ -49,6 +49,11 @@ TimeoutTypes = float | httpx.Timeout
 #: Paths whose parsed URL is kept: every endpoint's, with room for a few hundred more.
 _MAX_CACHED_URLS = 512
 
+#: `encode_json` refuses a Decimal whose exponent (in scientific notation) is beyond
+#: +-this rather than write out that many zeros (a gigabyte for 1E+999999999).
+#: Validated amounts stay far inside it (see common._validation.MAX_EXPONENT).
+_MAX_JSON_EXPONENT = 1000
+
 _NO_AUTH = httpx.Auth()  # a flow that adds nothing: for calls that must not carry credentials
 
 # Failures that happen before a single byte of the request is written.
@@ -77,6 +82,8 @@ def _encode(value: Any) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"cannot send a non-finite number: {value}")
+        if abs(value.adjusted()) > _MAX_JSON_EXPONENT:  # checked before it is written out
+            raise ValueError(f"cannot send {value}: its exponent is beyond +-{_MAX_JSON_EXPONENT}")
         return format(value, "f")
     if isinstance(value, float):
         raise TypeError("refusing to serialise a float; pass a Decimal or a str")

@@ -47,6 +47,12 @@ BAD_INPUT: list[Any] = [
     pytest.param(order(amount=Decimal("NaN")), "amount", "finite", id="amount-nan"),
     pytest.param(order(amount=True), "amount", "boolean", id="amount-bool"),
     pytest.param(order(amount=None), "amount", "Decimal", id="amount-none"),
+    pytest.param(order(amount="1_000"), "amount", "ASCII digits 0-9", id="amount-underscore"),
+    pytest.param(order(amount="\uff10.5"), "amount", "ASCII digits 0-9", id="amount-full-width"),
+    pytest.param(order(amount="\u0661"), "amount", "ASCII digits 0-9", id="amount-arabic-indic"),
+    pytest.param(order(amount=Decimal("1E+41")), "amount", "exponent from -40", id="amount-1e41"),
+    pytest.param(order(amount=10**5000), "amount", "40 significant digits", id="amount-huge-int"),
+    pytest.param(order(amount="1" * 41), "amount", "40 significant digits", id="amount-41-digits"),
     # orders.create: codes and text
     pytest.param(order(category=""), "category", "required", id="category-empty"),
     pytest.param(order(category="BUY ETH"), "category", "spaces", id="category-space"),
