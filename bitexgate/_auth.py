@@ -18,7 +18,14 @@ from collections.abc import Callable, Generator
 
 import httpx
 
-__all__ = ["GatewayAuth", "deadline_ms", "sign"]
+from common._validation import seconds
+
+__all__ = ["MAX_SIGNATURE_WINDOW", "GatewayAuth", "deadline_ms", "sign"]
+
+#: The longest signature window, in seconds. The reference uses 0.5; a signed request
+#: can be replayed until its deadline, so the window stays short. Five minutes is the
+#: clock-skew tolerance Stripe's signed webhooks allow by default.
+MAX_SIGNATURE_WINDOW = 300.0
 
 
 def sign(*, secret: str, api_key: str, path: str, timeout: int, body: bytes = b"") -> str:
@@ -48,8 +55,7 @@ class GatewayAuth(httpx.Auth):
         window: float = 0.5,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if window <= 0:
-            raise ValueError(f"window must be a positive number of seconds, got {window!r}")
+        seconds("window", window, maximum=MAX_SIGNATURE_WINDOW)
         self._api_key = api_key
         self._secret = secret
         self._window = window

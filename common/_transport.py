@@ -25,6 +25,7 @@ from ._errors import (
 )
 from ._responses import error_from_response
 from ._retry import RetryPolicy
+from ._validation import MAX_IN_FLIGHT, timeout_value, whole_number
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -136,15 +137,11 @@ class Transport:
             raise ValueError(f"base_url must not carry a query or fragment, got {base_url!r}")
         if http_client is not None and transport is not None:
             raise ValueError("pass either http_client or transport, not both")
-        if max_in_flight is not None and (
-            not isinstance(max_in_flight, int)
-            or isinstance(max_in_flight, bool)
-            or max_in_flight < 1
-        ):
-            raise ValueError(f"max_in_flight must be a positive int, got {max_in_flight!r}")
+        if max_in_flight is not None:
+            whole_number("max_in_flight", max_in_flight, minimum=1, maximum=MAX_IN_FLIGHT)
         self._base_url = str(url).rstrip("/")
         self._auth = auth
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._timeout = timeout_value("timeout", timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._headers = dict(headers or {})
         self._request_headers = {"Accept": "application/json", **self._headers}
@@ -253,13 +250,7 @@ class Transport:
         elif form is not None:
             content = urlencode(list(form.items())).encode("ascii")
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        request_timeout = (
-            self._timeout
-            if timeout is None
-            else timeout
-            if isinstance(timeout, httpx.Timeout)
-            else httpx.Timeout(timeout)
-        )
+        request_timeout = self._timeout if timeout is None else timeout_value("timeout", timeout)
         auth = (self._auth or _NO_AUTH) if authenticated else _NO_AUTH
 
         attempt = 0

@@ -9,16 +9,28 @@ import re
 from decimal import Context, Decimal, InvalidOperation, Rounded
 from typing import Any
 
+import httpx
+
 from ._errors import ValidationError
 
 __all__ = [
+    "MAX_CODE",
+    "MAX_COUNT",
     "MAX_DIGITS",
     "MAX_EXPONENT",
+    "MAX_IN_FLIGHT",
+    "MAX_PAGE_SIZE",
+    "MAX_RETRIES",
+    "MAX_SECONDS",
     "amount",
     "decimal_value",
+    "fraction",
     "optional_text",
     "required_text",
+    "seconds",
     "shown",
+    "timeout_value",
+    "whole_number",
 ]
 
 # Bounds on every amount, rate, fee and percent a caller passes. The largest real
@@ -32,6 +44,25 @@ __all__ = [
 MAX_DIGITS = 40
 #: The exponent in scientific notation (1.5E+3 has 3; 0.001 has -3) lies within +-this.
 MAX_EXPONENT = 40
+
+# Bounds on settings and per-call arguments. Each is far beyond any real use, and
+# each rule states its own; past them a value is a typo (a timeout in milliseconds),
+# or one that would only fail later, further from its cause (an int too long to write
+# into a query, a nan that makes every comparison false).
+#: A day: the longest timeout, retry wait or token leeway that makes sense for one call.
+MAX_SECONDS = 86_400.0
+#: Items per page. tastypie caps a page at 1000 items unless told otherwise, and DRF at
+#: what each view sets; ten thousand is still one reply of a few megabytes.
+MAX_PAGE_SIZE = 10_000
+#: Page numbers, offsets and item counts: a billion, more records than an account holds.
+MAX_COUNT = 1_000_000_000
+#: A numeric code (a status, an amount mode): the range of a Django IntegerField, the
+#: likely column behind such a code on both (Django) servers.
+MAX_CODE = 2**31 - 1
+#: Requests on the wire at once: a hundred times the default pool of 100 connections.
+MAX_IN_FLIGHT = 10_000
+#: Retries of one request: with the default 8 s cap between them, over ten minutes.
+MAX_RETRIES = 100
 
 _NUMBER_FORM = (
     "a finite decimal number written with ASCII digits 0-9, an optional sign, "
@@ -67,6 +98,62 @@ def shown(value: Any) -> str:
         return "an int over 600 digits long"
     text = repr(value)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def whole_number(field: str, value: Any, *, minimum: int, maximum: int) -> int:
+    """An int (not a bool) from `minimum` to `maximum`: a page, a count, a code."""
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ValidationError(
+            field, f"must be a whole number from {minimum} to {maximum}, got {shown(value)}"
+        )
+    return int(value)
+
+
+def seconds(
+    field: str, value: Any, *, maximum: float = MAX_SECONDS, allow_zero: bool = False
+) -> float:
+    """A number of seconds (an int or a float): greater than 0, or 0 too, up to `maximum`."""
+    low = "from 0 to" if allow_zero else "greater than 0 and at most"
+    rule = f"must be a number of seconds {low} {maximum:g}"
+    return _real(field, value, rule, maximum=maximum, allow_zero=allow_zero)
+
+
+def fraction(field: str, value: Any) -> float:
+    """A number from 0 to 1 (an int or a float)."""
+    return _real(field, value, "must be a number from 0 to 1", maximum=1.0, allow_zero=True)
+
+
+_TIMEOUT_PARTS = ("connect", "read", "write", "pool")
+
+
+def timeout_value(field: str, value: Any) -> httpx.Timeout:
+    """A timeout as httpx takes one: seconds, an `httpx.Timeout`, or None for no limit.
+
+    The number, or each part of the `httpx.Timeout` (connect, read, write, pool)
+    that is not None, is a number of seconds greater than 0 and at most MAX_SECONDS.
+    """
+    if value is None:
+        return httpx.Timeout(None)
+    limit = f"a number of seconds greater than 0 and at most {MAX_SECONDS:g}"
+    if not isinstance(value, httpx.Timeout):
+        rule = f"must be {limit}, or an httpx.Timeout"
+        return httpx.Timeout(_real(field, value, rule, maximum=MAX_SECONDS, allow_zero=False))
+    for part in _TIMEOUT_PARTS:
+        seconds_or_none = getattr(value, part)
+        if seconds_or_none is not None:
+            rule = f"{part} must be None or {limit}"
+            _real(field, seconds_or_none, rule, maximum=MAX_SECONDS, allow_zero=False)
+    return value
+
+
+def _real(field: str, value: Any, rule: str, *, maximum: float, allow_zero: bool) -> float:
+    """`value` as a float: an int or a float (not a bool) above 0 (or from 0) up to `maximum`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(field, f"{rule}, got {shown(value)}")
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not (low_ok and value <= maximum):  # never true for nan; an int is compared exactly
+        raise ValidationError(field, f"{rule}, got {shown(value)}")
+    return float(value)
 
 
 def required_text(field: str, value: Any) -> str:

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
+import httpx
 import pytest
 
-from common import ValidationError
+from common import AsyncPaginator, Page, RetryPolicy, Transport, ValidationError
 from common._transport import encode_json
 from common._validation import (
+    MAX_COUNT,
     MAX_DIGITS,
     MAX_EXPONENT,
+    MAX_IN_FLIGHT,
+    MAX_RETRIES,
+    MAX_SECONDS,
     amount,
     decimal_value,
     optional_text,
     required_text,
+    seconds,
     shown,
+    timeout_value,
+    whole_number,
+)
+from tests.bad_input import (
+    BAD_TIMEOUTS,
+    Attempt,
+    Idle,
+    assert_refused,
+    bad_seconds,
+    bad_whole_numbers,
+    cases,
 )
 
 
@@ -267,3 +286,150 @@ def test_optional_text() -> None:
     assert optional_text("memo", "x") == "x"
     with pytest.raises(ValidationError):
         optional_text("memo", 5)
+
+
+# --- settings and per-call arguments: one table ----------------------------------------------
+
+BASE = "https://api.example.com"
+
+
+async def transport_setting(name: str, value: Any, idle: Idle) -> None:
+    Transport(BASE, transport=idle, **{name: value})
+
+
+async def transport_timeout(value: Any, idle: Idle) -> None:
+    await transport_setting("timeout", value, idle)
+
+
+async def transport_max_in_flight(value: Any, idle: Idle) -> None:
+    await transport_setting("max_in_flight", value, idle)
+
+
+async def call_timeout(value: Any, idle: Idle) -> None:
+    async with Transport(BASE, transport=idle) as transport:
+        await transport.request("GET", "/x", timeout=value)
+
+
+def retry_policy(name: str) -> Attempt:
+    async def attempt(value: Any, idle: Idle) -> None:
+        RetryPolicy(**{name: value})
+
+    return attempt
+
+
+async def paginator_max_items(value: Any, idle: Idle) -> None:
+    async def fetch(query: Mapping[str, str]) -> Page[int]:
+        raise AssertionError("no page may be fetched")
+
+    AsyncPaginator(fetch, {}, max_items=value)
+
+
+COMMON_SETTINGS: list[Any] = [
+    *cases("Transport.timeout", "timeout", transport_timeout, BAD_TIMEOUTS),
+    *cases(
+        "Transport.max_in_flight",
+        "max_in_flight",
+        transport_max_in_flight,
+        bad_whole_numbers(1, MAX_IN_FLIGHT),
+    ),
+    *cases("request.timeout", "timeout", call_timeout, BAD_TIMEOUTS),
+    *cases(
+        "RetryPolicy.max_retries",
+        "max_retries",
+        retry_policy("max_retries"),
+        bad_whole_numbers(0, MAX_RETRIES),
+    ),
+    *[
+        case
+        for name in ("initial_delay", "max_delay", "max_retry_after")
+        for case in cases(
+            f"RetryPolicy.{name}", name, retry_policy(name), bad_seconds(MAX_SECONDS, zero_ok=True)
+        )
+    ],
+    *cases("RetryPolicy.jitter", "jitter", retry_policy("jitter"), bad_seconds(1.0, zero_ok=True)),
+    *cases(
+        "AsyncPaginator.max_items",
+        "max_items",
+        paginator_max_items,
+        bad_whole_numbers(0, MAX_COUNT),
+    ),
+]
+
+
+@pytest.mark.parametrize(("attempt", "value", "field"), COMMON_SETTINGS)
+async def test_bad_setting_or_argument_is_refused_before_sending(
+    attempt: Attempt, value: Any, field: str
+) -> None:
+    await assert_refused(attempt, value, field)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        0.001,
+        5,
+        MAX_SECONDS,
+        int(MAX_SECONDS),
+        None,  # no limit, as httpx takes it
+        httpx.Timeout(None),
+        httpx.Timeout(5.0, connect=None),
+        httpx.Timeout(MAX_SECONDS),
+    ],
+    ids=str,
+)
+def test_timeout_value_accepts(value: Any) -> None:
+    result = timeout_value("timeout", value)
+    assert isinstance(result, httpx.Timeout)
+    if not isinstance(value, httpx.Timeout):
+        assert result == httpx.Timeout(value)
+
+
+def test_timeout_rules_say_what_is_allowed() -> None:
+    with pytest.raises(ValidationError) as caught:
+        timeout_value("timeout", float("nan"))
+    assert caught.value.rule == (
+        "must be a number of seconds greater than 0 and at most 86400, or an httpx.Timeout, got nan"
+    )
+    with pytest.raises(ValidationError) as caught:
+        timeout_value("timeout", httpx.Timeout(5.0, pool=0.0))
+    assert caught.value.rule == (
+        "pool must be None or a number of seconds greater than 0 and at most 86400, got 0.0"
+    )
+
+
+def test_whole_number_bounds_are_inclusive_and_the_rule_states_them() -> None:
+    assert whole_number("page", 1, minimum=1, maximum=10) == 1
+    assert whole_number("page", 10, minimum=1, maximum=10) == 10
+    with pytest.raises(ValidationError) as caught:
+        whole_number("page", 10**5000, minimum=1, maximum=10)
+    assert caught.value.rule == (
+        "must be a whole number from 1 to 10, got an int over 600 digits long"
+    )
+
+
+def test_seconds_bounds() -> None:
+    assert seconds("wait", 0, allow_zero=True) == 0.0
+    assert seconds("wait", MAX_SECONDS) == MAX_SECONDS
+    assert isinstance(seconds("wait", 3), float)
+    with pytest.raises(ValidationError, match="from 0 to 86400, got -1"):
+        seconds("wait", -1, allow_zero=True)
+    with pytest.raises(ValidationError, match="greater than 0 and at most 300, got 0"):
+        seconds("window", 0, maximum=300.0)
+
+
+def test_retry_policy_accepts_its_bounds() -> None:
+    policy = RetryPolicy(
+        max_retries=MAX_RETRIES,
+        initial_delay=0,
+        max_delay=MAX_SECONDS,
+        max_retry_after=0.0,
+        jitter=1,
+    )
+    assert policy.max_retries == MAX_RETRIES
+
+
+def test_a_paginator_may_walk_up_to_the_largest_count() -> None:
+    async def fetch(query: Mapping[str, str]) -> Page[int]:
+        return Page([])
+
+    assert "max_items=1000000000" in repr(AsyncPaginator(fetch, {}, max_items=MAX_COUNT))
