@@ -20,8 +20,14 @@ from collections.abc import Callable, Generator
 import httpx
 
 from common._clock import DEADLINE_MISS, ServerClock, judge_refusal
+from common._validation import seconds
 
-__all__ = ["GatewayAuth", "deadline_ms", "sign"]
+__all__ = ["MAX_SIGNATURE_WINDOW", "GatewayAuth", "deadline_ms", "sign"]
+
+#: The longest signature window, in seconds. The reference uses 0.5; a signed request
+#: can be replayed until its deadline, so the window stays short. Five minutes is the
+#: clock-skew tolerance Stripe's signed webhooks allow by default.
+MAX_SIGNATURE_WINDOW = 300.0
 
 #: The statuses of a refused signature: DRF answers 403 unless its auth sets WWW-Authenticate.
 _REFUSED = frozenset({401, 403})
@@ -67,8 +73,7 @@ class GatewayAuth(httpx.Auth):
         clock: Callable[[], float] = time.time,
         server_clock: ServerClock | None = None,
     ) -> None:
-        if window <= 0:
-            raise ValueError(f"window must be a positive number of seconds, got {window!r}")
+        seconds("window", window, maximum=MAX_SIGNATURE_WINDOW)
         self._api_key = api_key
         self._secret = secret
         self._window = window

@@ -19,9 +19,10 @@ from common import (
     ValidationError,
 )
 from common._clock import ServerClock
+from common._validation import seconds
 from common._version import __version__
 
-from ._auth import GatewayAuth
+from ._auth import MAX_SIGNATURE_WINDOW, GatewayAuth
 from ._resources import Invoices, PaymentMethods, Wallets, Withdrawals, _Gateway
 
 __all__ = ["DEFAULT_BASE_URL", "BitexGateClient"]
@@ -47,8 +48,8 @@ class BitexGateClient:
 
     Pass `http_client` to share your own `httpx.AsyncClient` (it is never closed
     here) or `transport` to talk to something other than the network.
-    `signature_window` is how far ahead (seconds) each signature's `X-Timeout`
-    deadline lies; the reference uses 0.5. Reads are retried per `retry`;
+    `signature_window` is how far ahead (seconds, at most 300) each signature's
+    `X-Timeout` deadline lies; the reference uses 0.5. Reads are retried per `retry`;
     payments are never resent once they may have arrived.
 
     Signing windows, clock skew and load: each `X-Timeout` is set on the
@@ -88,8 +89,7 @@ class BitexGateClient:
                 raise ValidationError(
                     field, "must not contain surrounding whitespace or control characters"
                 )
-        if not isinstance(signature_window, (int, float)) or signature_window <= 0:
-            raise ValidationError("signature_window", "must be a positive number of seconds")
+        seconds("signature_window", signature_window, maximum=MAX_SIGNATURE_WINDOW)
         if clock_offset is not None and (
             isinstance(clock_offset, bool)
             or not isinstance(clock_offset, (int, float))

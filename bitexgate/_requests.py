@@ -12,7 +12,17 @@ from decimal import Decimal
 from typing import Any
 
 from common import ValidationError
-from common._validation import amount, decimal_value, optional_text, required_text
+from common._validation import (
+    MAX_CODE,
+    MAX_COUNT,
+    MAX_PAGE_SIZE,
+    amount,
+    decimal_value,
+    optional_text,
+    required_text,
+    shown,
+    whole_number,
+)
 
 from ._enums import DepositStatus, FeePayer, WithdrawStatus
 
@@ -49,12 +59,8 @@ def _ip(field: str, value: Any) -> str:
     return text.strip()
 
 
-def _positive_int(field: str, value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(field, f"must be a positive integer, got {value!r}")
-    return value
+def _optional_count(field: str, value: Any, maximum: int) -> int | None:
+    return None if value is None else whole_number(field, value, minimum=1, maximum=maximum)
 
 
 def _compact(body: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +130,8 @@ def _fee_payer(value: Any) -> FeePayer | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value not in (1, 2):
         raise ValidationError(
-            "fee_payer", f"must be FeePayer.BALANCE (1) or FeePayer.AMOUNT (2), got {value!r}"
+            "fee_payer",
+            f"must be FeePayer.BALANCE (1) or FeePayer.AMOUNT (2), got {shown(value)}",
         )
     return FeePayer(value)
 
@@ -196,8 +203,8 @@ def list_query(*, ordering: Any = None, page: Any = None, page_size: Any = None)
         raise ValidationError("ordering", "must name a field, such as 'id' or '-id'")
     values = {
         "ordering": ordering,
-        "page": _positive_int("page", page),
-        "limit": _positive_int("page_size", page_size),
+        "page": _optional_count("page", page, MAX_COUNT),
+        "limit": _optional_count("page_size", page_size, MAX_PAGE_SIZE),
     }
     return {key: str(value) for key, value in values.items() if value is not None}
 
@@ -205,12 +212,23 @@ def list_query(*, ordering: Any = None, page: Any = None, page_size: Any = None)
 def _status(value: Any, enum: type[DepositStatus] | type[WithdrawStatus]) -> str | None:
     if value is None:
         return None
-    try:
-        return str(int(enum(value)))
-    except (ValueError, TypeError):
+    code = _status_code(value, enum)
+    if code is None or not 0 <= code <= MAX_CODE:
         raise ValidationError(
-            "status", f"must be a {enum.__name__} or its integer code, got {value!r}"
-        ) from None
+            "status",
+            f"must be a {enum.__name__} or its integer code (0 to {MAX_CODE}), got {shown(value)}",
+        )
+    return str(code)
+
+
+def _status_code(value: Any, enum: type[DepositStatus] | type[WithdrawStatus]) -> int | None:
+    """The code `value` names, or None; an int out of range is not made a member first."""
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_CODE:
+        return None
+    try:
+        return int(enum(value))
+    except (ValueError, TypeError):
+        return None
 
 
 def history_query(

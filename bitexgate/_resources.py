@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from common import AsyncPaginator, Page, TimeoutTypes, Transport, decode_created
+from common._validation import timeout_value
 
 from ._amounts import amount_mismatch, wire_body
 from ._enums import DepositStatus, WithdrawStatus
@@ -69,6 +70,9 @@ class _Gateway:
         max_items: int | None,
         timeout: TimeoutTypes | None,
     ) -> AsyncPaginator[T]:
+        if timeout is not None:
+            timeout = timeout_value("timeout", timeout)  # now, not at the first page
+
         async def fetch(page_query: Mapping[str, str]) -> Page[T]:
             response = await self.transport.request("GET", path, params=page_query, timeout=timeout)
             return decode_page(CONVERTER, response, item)

@@ -63,6 +63,7 @@ from common import (
     ValidationError,
     error_from_response,
 )
+from common._validation import MAX_SECONDS, seconds, timeout_value
 
 from ._decode import converter
 from ._errors import LoginRequiredError, SessionExpiredError
@@ -185,8 +186,7 @@ class BityAuth(httpx.Auth):
         refresh_leeway: float = 60.0,
         clock: Clock = utcnow,
     ) -> None:
-        if refresh_leeway < 0:
-            raise ValueError(f"refresh_leeway must be >= 0, got {refresh_leeway!r}")
+        seconds("refresh_leeway", refresh_leeway, maximum=MAX_SECONDS, allow_zero=True)
         self._client_id = client_id
         self._request_token = request_token
         self._token = token
@@ -241,6 +241,8 @@ class BityAuth(httpx.Auth):
         Cancelling this call does not cancel the refresh (see the module
         docstring): it goes on, and its token is installed and reported.
         """
+        if timeout is not None:
+            timeout_value("timeout", timeout)  # here, not in the refresh others may share
         finished_seen = self._finished
         async with self._lock:
             task = self._refresh_task

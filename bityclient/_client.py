@@ -43,7 +43,8 @@ class BityClient:
     `http_client` shares a caller's `httpx.AsyncClient` (never closed by this
     client); `transport` runs it over something other than the network (tests).
     `clock` tells the time for token expiry, `refresh_leeway` how many seconds
-    before expiry a token is renewed (at most half its lifetime: see `BityAuth`).
+    (0 to 86400) before expiry a token is renewed (at most half its lifetime: see
+    `BityAuth`).
     A refresh is never cut short by cancelling the call that needed it, and
     `aclose()` waits for one in flight (the server may have rotated the refresh
     token already; only its answer holds the new one).

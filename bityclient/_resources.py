@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from common import DecodeError, TimeoutTypes, Transport, decode_created, query_of_link
+from common._validation import MAX_COUNT, MAX_PAGE_SIZE, timeout_value, whole_number
 
 from . import _validation as check
 from ._decode import ActivationBody, ListBody, converter, decode
@@ -42,9 +43,9 @@ def _list_query(
 ) -> dict[str, str]:
     query: dict[str, str] = {}
     if page_size is not None:
-        query["limit"] = str(check.positive_int(page_size, field="page_size"))
+        query["limit"] = str(whole_number("page_size", page_size, minimum=1, maximum=MAX_PAGE_SIZE))
     if offset is not None:
-        query["offset"] = str(check.non_negative_int(offset, field="offset"))
+        query["offset"] = str(whole_number("offset", offset, minimum=0, maximum=MAX_COUNT))
     if order_by is not None:
         query["order_by"] = check.order_by(order_by)
     return query
@@ -65,8 +66,8 @@ def _paginate(
     max_items: int | None,
     timeout: TimeoutTypes | None,
 ) -> BityPaginator[T]:
-    if max_items is not None:
-        max_items = check.non_negative_int(max_items, field="max_items")
+    if timeout is not None:
+        timeout = timeout_value("timeout", timeout)  # now, not at the first page
     body_type: Any = ListBody[item_type]  # type: ignore[valid-type]
 
     async def fetch_page(page_query: Mapping[str, str]) -> BityPage[T]:

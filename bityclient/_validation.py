@@ -28,8 +28,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from common import OpenIntEnum, OpenStrEnum, ValidationError
+from common._validation import MAX_CODE, required_text, whole_number
 from common._validation import amount as _amount
-from common._validation import required_text
 
 __all__ = [
     "AMOUNT_MAX_PLACES",
@@ -40,8 +40,6 @@ __all__ = [
     "order_by",
     "pair",
     "phone",
-    "non_negative_int",
-    "positive_int",
     "token_text",
 ]
 
@@ -112,16 +110,14 @@ def code(value: Any, enum: type[S], *, field: str) -> S:
 
 
 def int_code(value: Any, enum: type[N], *, field: str) -> N:
-    """A numeric code of `enum` (its member or a non-negative int)."""
+    """A numeric code of `enum` (its member or an int from 0 to MAX_CODE)."""
     if isinstance(value, enum):
         return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(
             field, f"must be an int or {enum.__name__}, got {type(value).__name__}"
         )
-    if value < 0:
-        raise ValidationError(field, f"must be >= 0, got {value}")
-    return enum(value)
+    return enum(whole_number(field, value, minimum=0, maximum=MAX_CODE))
 
 
 def amount_text(value: Any, *, field: str = "amount") -> str:
@@ -145,24 +141,6 @@ def amount_text(value: Any, *, field: str = "amount") -> str:
             exponent += 1
         result = Decimal((sign, tuple(kept), exponent))
     return format(result, "f")  # "f" without a precision writes every digit, unrounded
-
-
-def positive_int(value: Any, *, field: str) -> int:
-    """An int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(field, f"must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValidationError(field, f"must be >= 1, got {value}")
-    return value
-
-
-def non_negative_int(value: Any, *, field: str) -> int:
-    """An int >= 0."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(field, f"must be an int, got {type(value).__name__}")
-    if value < 0:
-        raise ValidationError(field, f"must be >= 0, got {value}")
-    return value
 
 
 def order_by(value: Any, *, field: str = "order_by") -> str:

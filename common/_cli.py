@@ -40,7 +40,7 @@ import os
 import shlex
 import sys
 from collections.abc import AsyncIterable, Callable, Coroutine, Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -55,6 +55,7 @@ from ._errors import (
 )
 from ._responses import describe_error_body
 from ._retry import RetryPolicy
+from ._validation import decimal_value
 
 if TYPE_CHECKING:
     from ._sandbox import Sandbox
@@ -215,14 +216,11 @@ def export_line(name: str, value: str) -> str:
 
 
 def decimal_arg(text: str) -> Decimal:
-    """An exact decimal number (`120`, `0.5`); argparse names the flag when it is not one."""
+    """An exact decimal number (`120`, `0.5`), as the SDK takes one; argparse names the flag."""
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a decimal number: {text!r}") from None
-    if not value.is_finite():
-        raise argparse.ArgumentTypeError(f"not a finite decimal number: {text!r}")
-    return value
+        return decimal_value("value", text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(exc.rule) from None
 
 
 def positive_int_arg(text: str) -> int:

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 import attrs
 
 from ._errors import PaginationError
+from ._validation import MAX_COUNT, whole_number
 
 __all__ = ["AsyncPaginator", "Page", "query_of_link"]
 
@@ -78,10 +79,11 @@ def query_of_link(
 class AsyncPaginator(Generic[T]):
     """Lazily walks a paginated list: `async for`, `.pages()`, or `await` the first page.
 
-    `max_items` stops the walk after that many items, without fetching further
-    pages. A server whose `next` link leads back to a page already read raises
-    PaginationError instead of looping for ever, and so does a server that answers
-    a new page with the very items of the page before (it ignores the page asked).
+    `max_items` (0 to a billion) stops the walk after that many items, without
+    fetching further pages. A server whose `next` link leads back to a page
+    already read raises PaginationError instead of looping for ever, and so does a
+    server that answers a new page with the very items of the page before (it
+    ignores the page asked).
     """
 
     def __init__(
@@ -91,8 +93,8 @@ class AsyncPaginator(Generic[T]):
         *,
         max_items: int | None = None,
     ) -> None:
-        if max_items is not None and max_items < 0:
-            raise ValueError(f"max_items must be >= 0, got {max_items}")
+        if max_items is not None:
+            whole_number("max_items", max_items, minimum=0, maximum=MAX_COUNT)
         self._fetch_page = fetch_page
         self._query = dict(query)
         self._max_items = max_items

@@ -15,15 +15,23 @@ from ._errors import (
     SignatureWindowError,
     TransportError,
 )
+from ._validation import MAX_RETRIES, fraction, seconds, whole_number
 
 __all__ = ["RetryPolicy"]
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+def _retries(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    whole_number(attribute.name, value, minimum=0, maximum=MAX_RETRIES)
+
+
+def _wait(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    seconds(attribute.name, value, allow_zero=True)
+
+
+def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    fraction(attribute.name, value)
 
 
 @attrs.frozen
@@ -40,15 +48,16 @@ class RetryPolicy:
     429's `Retry-After` is honoured as given when it is at most `max_retry_after`;
     a longer one is not waited out: the RateLimitError is raised with `retry_after`
     set, for the caller to schedule.
+
+    `max_retries` is 0 to 100; the waits are seconds from 0 to a day (86400);
+    `jitter` is 0 to 1. Anything else raises ValidationError.
     """
 
-    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
-    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
-    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
-    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
-    jitter: float = attrs.field(
-        default=0.25, validator=[attrs.validators.ge(0.0), attrs.validators.le(1.0)]
-    )
+    max_retries: int = attrs.field(default=2, validator=_retries)
+    initial_delay: float = attrs.field(default=0.5, validator=_wait)
+    max_delay: float = attrs.field(default=8.0, validator=_wait)
+    max_retry_after: float = attrs.field(default=60.0, validator=_wait)
+    jitter: float = attrs.field(default=0.25, validator=_fraction)
 
     def should_retry(self, error: SDKError, *, attempt: int, idempotent: bool) -> bool:
         """Whether the failed attempt number `attempt` (0-based) is sent again."""

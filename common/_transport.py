@@ -29,6 +29,7 @@ from ._errors import (
 from ._limiter import ConcurrencyLimit
 from ._responses import error_from_response, signature_window_error
 from ._retry import RetryPolicy
+from ._validation import MAX_IN_FLIGHT, timeout_value, whole_number
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -52,6 +53,11 @@ TimeoutTypes = float | httpx.Timeout
 
 #: Paths whose parsed URL is kept: every endpoint's, with room for a few hundred more.
 _MAX_CACHED_URLS = 512
+
+#: `encode_json` refuses a Decimal whose exponent (in scientific notation) is beyond
+#: +-this rather than write out that many zeros (a gigabyte for 1E+999999999).
+#: Validated amounts stay far inside it (see common._validation.MAX_EXPONENT).
+_MAX_JSON_EXPONENT = 1000
 
 _NO_AUTH = httpx.Auth()  # a flow that adds nothing: for calls that must not carry credentials
 
@@ -81,6 +87,8 @@ def _encode(value: Any) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"cannot send a non-finite number: {value}")
+        if abs(value.adjusted()) > _MAX_JSON_EXPONENT:  # checked before it is written out
+            raise ValueError(f"cannot send {value}: its exponent is beyond +-{_MAX_JSON_EXPONENT}")
         return format(value, "f")
     if isinstance(value, float):
         raise TypeError("refusing to serialise a float; pass a Decimal or a str")
@@ -137,17 +145,13 @@ class Transport:
             raise ValueError(f"base_url must not carry a query or fragment, got {base_url!r}")
         if http_client is not None and transport is not None:
             raise ValueError("pass either http_client or transport, not both")
-        if max_in_flight is not None and (
-            not isinstance(max_in_flight, int)
-            or isinstance(max_in_flight, bool)
-            or max_in_flight < 1
-        ):
-            raise ValueError(f"max_in_flight must be a positive int, got {max_in_flight!r}")
+        if max_in_flight is not None:
+            whole_number("max_in_flight", max_in_flight, minimum=1, maximum=MAX_IN_FLIGHT)
         if latency_target is not None and max_in_flight is None:
             raise ValueError("latency_target adapts max_in_flight: set max_in_flight too")
         self._base_url = str(url).rstrip("/")
         self._auth = auth
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._timeout = timeout_value("timeout", timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._headers = dict(headers or {})
         self._request_headers = {"Accept": "application/json", **self._headers}
@@ -265,13 +269,7 @@ class Transport:
         elif form is not None:
             content = urlencode(list(form.items())).encode("ascii")
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        request_timeout = (
-            self._timeout
-            if timeout is None
-            else timeout
-            if isinstance(timeout, httpx.Timeout)
-            else httpx.Timeout(timeout)
-        )
+        request_timeout = self._timeout if timeout is None else timeout_value("timeout", timeout)
         auth = (self._auth or _NO_AUTH) if authenticated else _NO_AUTH
 
         attempt = 0

@@ -183,7 +183,8 @@ def test_an_amount_that_is_not_a_number_is_a_usage_error(
     argv = ["--sandbox", "withdrawals", "create", "--ticker", "USDT", "--network", "tron"]
     code, _, err = run(capsys, *argv, "--address", TRON_ADDRESS, "--amount", "twenty")
     assert code == 2
-    assert "argument --amount: not a decimal number: 'twenty'" in err
+    assert "argument --amount: must be a finite decimal number written with ASCII digits" in err
+    assert "got 'twenty'" in err
     code, _, err = run(capsys, *argv, "--amount", "1")
     assert code == 2
     assert "one of the arguments --address --card is required" in err

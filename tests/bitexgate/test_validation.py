@@ -9,7 +9,20 @@ from typing import Any
 import pytest
 import respx
 
-from bitexgate import BitexGateClient, ValidationError
+from bitexgate import BitexGateClient, GatewayAuth, ValidationError
+from bitexgate._auth import MAX_SIGNATURE_WINDOW
+from common._validation import MAX_CODE, MAX_COUNT, MAX_IN_FLIGHT, MAX_PAGE_SIZE
+from tests.bad_input import (
+    BAD_TIMEOUTS,
+    HUGE,
+    NAN,
+    Attempt,
+    Idle,
+    assert_refused,
+    bad_seconds,
+    bad_whole_numbers,
+    cases,
+)
 from tests.conftest import fixture_json
 
 from .conftest import API_KEY, SECRET
@@ -54,6 +67,15 @@ CASES: list[tuple[str, Call, str, str]] = [
     ("text amount", withdraw(amount="lots"), "amount", "decimal number"),
     ("NaN amount", withdraw(amount=Decimal("NaN")), "amount", "finite"),
     ("missing amount", withdraw(amount=None), "amount", "required"),
+    ("amount with underscores", withdraw(amount="1_000"), "amount", "ASCII digits 0-9"),
+    ("full-width amount", invoice(amount="\uff11\uff12\uff10"), "amount", "ASCII digits 0-9"),
+    ("Arabic-Indic percent", wallet(convert_percent="\u0665"), "convert_percent", "ASCII"),
+    ("amount exponent", withdraw(amount=Decimal("1E+41")), "amount", "exponent from -40 to +40"),
+    ("tiny amount", invoice(amount="1E-41"), "amount", "exponent from -40 to +40"),
+    ("41 digits", withdraw(amount="1" * 41), "amount", "at most 40 significant digits"),
+    ("huge int amount", withdraw(amount=10**5000), "amount", "at most 40 significant digits"),
+    ("huge limit", wallet(convert_limit=Decimal("1E+999999999")), "convert_limit", "exponent"),
+    ("huge percent", withdraw(auto_buy_percent=-(10**50)), "auto_buy_percent", "40 significant"),
     ("fee payer 3", withdraw(fee_payer=3), "fee_payer", "FeePayer.BALANCE (1)"),
     ("fee payer 0", withdraw(fee_payer=0), "fee_payer", "FeePayer.AMOUNT (2)"),
     ("fee payer text", withdraw(fee_payer="1"), "fee_payer", "got '1'"),
@@ -71,9 +93,9 @@ CASES: list[tuple[str, Call, str, str]] = [
         "page size zero",
         lambda gw: first_page(gw.wallets.list(page_size=0)),
         "page_size",
-        "positive",
+        "from 1 to 10000",
     ),
-    ("page negative", lambda gw: first_page(gw.invoices.list(page=-1)), "page", "positive"),
+    ("page negative", lambda gw: first_page(gw.invoices.list(page=-1)), "page", "from 1 to"),
     ("blank ordering", lambda gw: gw.payment_methods.list(ordering=" "), "ordering", "field"),
     (
         "status text",
@@ -145,3 +167,136 @@ def test_client_configuration_is_checked(kwargs: dict[str, Any], field: str) -> 
 def test_base_url_must_be_http() -> None:
     with pytest.raises(ValueError, match="base_url"):
         BitexGateClient(api_key=API_KEY, secret=SECRET, base_url="www.bitexbit.com")
+
+
+# --- every number and timeout, in one table: refused before anything is sent ---------------
+
+
+def client_setting(name: str) -> Attempt:
+    async def attempt(value: Any, idle: Idle) -> None:
+        BitexGateClient(api_key=API_KEY, secret=SECRET, transport=idle, **{name: value})
+
+    return attempt
+
+
+async def auth_window(value: Any, idle: Idle) -> None:
+    GatewayAuth(API_KEY, SECRET, window=value)
+
+
+CallWith = Callable[[BitexGateClient, Any], Awaitable[Any]]
+
+
+def method_call(call: CallWith) -> Attempt:
+    async def attempt(value: Any, idle: Idle) -> None:
+        async with BitexGateClient(api_key=API_KEY, secret=SECRET, transport=idle) as gw:
+            await call(gw, value)
+
+    return attempt
+
+
+def first_page_of(namespace: str, method: str, argument: str, **required: Any) -> Attempt:
+    def call(gw: BitexGateClient, value: Any) -> Awaitable[Any]:
+        paginate = getattr(getattr(gw, namespace), method)
+        result: Awaitable[Any] = first_page(paginate(**required, **{argument: value}))
+        return result
+
+    return method_call(call)
+
+
+def created(namespace: str, argument: str, **required: Any) -> Attempt:
+    def call(gw: BitexGateClient, value: Any) -> Awaitable[Any]:
+        result: Awaitable[Any] = getattr(gw, namespace).create(**required, **{argument: value})
+        return result
+
+    return method_call(call)
+
+
+PAGINATED = [
+    ("wallets", "list"),
+    ("wallets", "history"),
+    ("invoices", "list"),
+    ("invoices", "history"),
+    ("withdrawals", "history"),
+]
+CREATED: list[tuple[str, dict[str, Any]]] = [
+    ("wallets", {"ticker": "ETH", "network": "ethereum"}),
+    ("invoices", INVOICE),
+]
+
+SETTINGS_AND_ARGUMENTS: list[Any] = [
+    *cases("client.timeout", "timeout", client_setting("timeout"), BAD_TIMEOUTS),
+    *cases(
+        "client.signature_window",
+        "signature_window",
+        client_setting("signature_window"),
+        bad_seconds(MAX_SIGNATURE_WINDOW),
+    ),
+    *cases(
+        "client.max_in_flight",
+        "max_in_flight",
+        client_setting("max_in_flight"),
+        bad_whole_numbers(1, MAX_IN_FLIGHT),
+    ),
+    *cases("GatewayAuth.window", "window", auth_window, bad_seconds(MAX_SIGNATURE_WINDOW)),
+    *cases(
+        "payment_methods.list.timeout",
+        "timeout",
+        method_call(lambda gw, timeout: gw.payment_methods.list(timeout=timeout)),
+        BAD_TIMEOUTS,
+    ),
+    *[
+        case
+        for namespace, required in CREATED
+        for case in cases(
+            f"{namespace}.create.timeout",
+            "timeout",
+            created(namespace, "timeout", **required),
+            BAD_TIMEOUTS,
+        )
+    ],
+    *cases(
+        "withdrawals.create.timeout",
+        "timeout",
+        created("withdrawals", "timeout", **WITHDRAWAL),
+        BAD_TIMEOUTS,
+    ),
+    *[
+        case
+        for namespace, method in PAGINATED
+        for argument, field, values in [
+            ("timeout", "timeout", BAD_TIMEOUTS),
+            ("page", "page", bad_whole_numbers(1, MAX_COUNT)),
+            ("page_size", "page_size", bad_whole_numbers(1, MAX_PAGE_SIZE)),
+            ("max_items", "max_items", bad_whole_numbers(0, MAX_COUNT)),
+        ]
+        for case in cases(
+            f"{namespace}.{method}.{argument}",
+            field,
+            first_page_of(namespace, method, argument),
+            values,
+        )
+    ],
+    *[
+        case
+        for namespace in ("wallets", "withdrawals")
+        for case in cases(
+            f"{namespace}.history.status",
+            "status",
+            first_page_of(namespace, "history", "status"),
+            [NAN, True, -1, HUGE, MAX_CODE + 1, "-1", str(MAX_CODE + 1)],
+        )
+    ],
+    *cases(
+        "withdrawals.create.fee_payer",
+        "fee_payer",
+        created("withdrawals", "fee_payer", **WITHDRAWAL),
+        [NAN, True, -1, 0, 3, HUGE, -HUGE],
+    ),
+]
+
+
+@pytest.mark.parametrize(("attempt", "value", "field"), SETTINGS_AND_ARGUMENTS)
+async def test_every_number_and_timeout_is_checked_before_sending(
+    attempt: Attempt, value: Any, field: str
+) -> None:
+    await assert_refused(attempt, value, field)

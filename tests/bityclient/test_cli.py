@@ -177,7 +177,8 @@ def test_an_amount_that_is_not_a_number_is_a_usage_error(
         capsys, "--sandbox", "orders", "create", "--category", "BUY", "--amount", "1,5"
     )
     assert code == 2
-    assert "argument --amount: not a decimal number: '1,5'" in err
+    assert "argument --amount: must be a finite decimal number written with ASCII digits" in err
+    assert "got '1,5'" in err
 
 
 def test_missing_credentials_name_the_variable(capsys: pytest.CaptureFixture[str]) -> None:

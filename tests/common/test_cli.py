@@ -254,7 +254,7 @@ def test_show_prints_json_or_a_table(capsys: pytest.CaptureFixture[str]) -> None
 def test_decimal_argument() -> None:
     assert decimal_arg("0.10") == Decimal("0.10")
     assert str(decimal_arg(" 120 ")) == "120"
-    for bad in ("abc", "", "1,5", "NaN", "Infinity", "-inf"):
+    for bad in ("abc", "", "1,5", "NaN", "Infinity", "-inf", "1_000", "\uff11\uff12", "1E+41"):
         with pytest.raises(argparse.ArgumentTypeError):
             decimal_arg(bad)
 
@@ -266,7 +266,8 @@ def test_an_invalid_amount_is_a_usage_error_naming_the_flag(
     parser.add_argument("--amount", type=decimal_arg)
     assert parse_args(parser, ["--amount", "12,5"], Secrets()) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert "argument --amount: not a decimal number: '12,5'" in err
+    assert "argument --amount: must be a finite decimal number written with ASCII digits" in err
+    assert "got '12,5'" in err
 
 
 def test_integer_and_float_arguments() -> None:
