@@ -11,7 +11,7 @@ from typing import Any
 import cattrs
 from cattrs.strategies import configure_union_passthrough
 
-from ._fastpath import FAST_DATETIME, install_fast_structuring
+from ._fastpath import DECIMAL_EXPONENT_LIMIT, FAST_DATETIME, install_fast_structuring
 
 __all__ = [
     "make_converter",
@@ -39,7 +39,7 @@ def to_decimal(value: Any) -> Decimal:
     Strings and integers are taken as they are. A float (a JSON number with a
     fraction, when a body was parsed without `parse_float=Decimal`) goes through
     its shortest `repr`, so `0.1` gives `Decimal("0.1")`, not the binary noise.
-    Booleans, NaN and infinities are refused.
+    Booleans, NaN, infinities and exponents beyond +-DECIMAL_EXPONENT_LIMIT are refused.
     """
     if isinstance(value, Decimal):
         result = value
@@ -58,6 +58,10 @@ def to_decimal(value: Any) -> Decimal:
         raise ValueError(f"expected a decimal number, got {type(value).__name__}: {value!r}")
     if not result.is_finite():
         raise ValueError(f"expected a finite decimal number, got {value!r}")
+    if not -DECIMAL_EXPONENT_LIMIT <= result.adjusted() <= DECIMAL_EXPONENT_LIMIT:
+        raise ValueError(
+            f"expected a decimal number with an exponent within +-{DECIMAL_EXPONENT_LIMIT}"
+        )
     return result
 
 

@@ -38,7 +38,11 @@ import attrs
 import cattrs
 from cattrs.cols import list_structure_factory
 
-__all__ = ["FAST_DATETIME", "install_fast_structuring"]
+__all__ = ["DECIMAL_EXPONENT_LIMIT", "FAST_DATETIME", "install_fast_structuring"]
+
+#: The largest exponent (either way) of a decoded number: no amount comes near it, and a
+#: bigger one (`1E+999999999`) would become a gigabyte of digits wherever it is printed.
+DECIMAL_EXPONENT_LIMIT = 1000
 
 #: A datetime hook with this attribute reads the common ISO shapes as
 #: `parse_common_datetime(value, naive_as_utc=<the attribute's value>)` does, and
@@ -226,7 +230,8 @@ class _Builder:
         elif type_ is Decimal and self.decimal_inline:
             self.lines.append(f"{indent}if {var}.__class__ is str:")
             self.lines.append(f"{indent}    {var} = _Decimal({var})")
-            self.lines.append(f"{indent}    if not {var}.is_finite():")
+            bound = f"-{DECIMAL_EXPONENT_LIMIT} <= {var}.adjusted() <= {DECIMAL_EXPONENT_LIMIT}"
+            self.lines.append(f"{indent}    if not {var}.is_finite() or not {bound}:")
             self.lines.append(f"{indent}        raise ValueError")
             self.lines.append(f"{indent}else:")
             self.lines.append(f"{indent}    {var} = {hook_name}({var}, {type_name})")

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import respx
 
-from bitexgate import AmountMismatchError, BitexGateClient, sign
+from bitexgate import AmountMismatchError, BitexGateClient, DecodeError, sign
 from bitexgate._amounts import wire_amount, wire_body
 from bitexgate.sandbox import GatewaySandbox
 from tests.conftest import fixture_json
@@ -137,3 +137,14 @@ async def test_an_equal_amount_in_another_notation_is_no_mismatch() -> None:
                 ticker="USDT", network="payeer", amount=120, client_ip="203.0.113.7"
             )
     assert invoice.amount == 120
+
+
+async def test_an_amount_with_a_huge_exponent_in_an_answer_is_a_decode_error() -> None:
+    page = fixture_json("bitexgate", "wallets.json")
+    page["results"][0]["convert_limit"] = "1E+999999999"
+    with respx.mock(base_url=BASE_URL) as router:
+        router.get("/api/gateway/wallets").respond(json=page)
+        async with BitexGateClient(api_key=API_KEY, secret=SECRET) as gw:
+            with pytest.raises(DecodeError) as caught:
+                await gw.wallets.list()
+    assert "1E+999999999" in caught.value.text

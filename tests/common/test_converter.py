@@ -350,3 +350,11 @@ def test_converter_structures_scalars_directly() -> None:
     assert converter.structure("1.10", Decimal) == Decimal("1.10")
     with pytest.raises(ValueError):
         converter.structure(5.7, int)
+
+
+@pytest.mark.parametrize("text", ["1E+999999999", "1E-999999999", "1E+1001"])
+def test_a_decoded_number_with_a_huge_exponent_is_refused(text: str) -> None:
+    """It would become a gigabyte of digits wherever it is printed (a CLI, a log)."""
+    with pytest.raises(ValueError, match="exponent"):
+        to_decimal(text)
+    assert to_decimal("1E+1000") == Decimal("1E+1000")
