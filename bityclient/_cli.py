@@ -110,7 +110,7 @@ NONE, LOGIN, TOKEN = "none", "login", "token"
 Handler = Callable[[BityClient, argparse.Namespace, Output], Awaitable[None]]
 
 
-_ORDER_BY_HELP = "a field, with + or - before it: -timestamp_created"
+_ORDER_BY_HELP = "a field, ascending (+ before it is optional) or descending: -timestamp_created"
 
 
 # --- the token file ----------------------------------------------------------------------------

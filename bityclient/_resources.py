@@ -51,7 +51,7 @@ def _list_query(
 
 
 #: What a `meta.next` link contributes to the next request: where the page starts.
-#: The caller's `order_by` and filters are kept as given (a `+` in them stays a plus).
+#: The caller's `order_by` and filters are kept as the first page sent them.
 NEXT_PAGE_KEYS = ("limit", "offset")
 
 
@@ -152,8 +152,9 @@ class RatesResource:
         """Every pair's mid, buy and sell rates (`GET /api/v1/rate2/`), page by page.
 
         `page_size` is the server's `limit` (its default is 5), `offset` its
-        `offset`, `order_by` a field with `+` or `-` before it; `max_items` stops
-        the walk early.
+        `offset`, `order_by` a field name, with `-` before it for descending
+        (`+pair`, the reference's ascending, is sent as `pair`: tastypie refuses
+        a `+`); `max_items` stops the walk early.
         """
         query = _list_query(page_size=page_size, offset=offset, order_by=order_by)
         return _paginate(

@@ -51,6 +51,7 @@ AMOUNT_MAX_PLACES = 8
 _PAIR = re.compile(r"[A-Z0-9]{6,10}")
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 _NO_SPACE = re.compile(r"\S+")
+_ORDER_BY = re.compile(r"[+-]?[A-Za-z_][A-Za-z0-9_]*")
 
 S = TypeVar("S", bound=OpenStrEnum)
 N = TypeVar("N", bound=OpenIntEnum)
@@ -166,10 +167,14 @@ def non_negative_int(value: Any, *, field: str) -> int:
 
 
 def order_by(value: Any, *, field: str = "order_by") -> str:
-    """An ordering such as `-timestamp_created` or `+id` (a bare name sorts ascending)."""
+    """An ordering as tastypie takes it: `-field` descending, the bare `field` ascending.
+
+    The reference writes ascending as `+field`; that is accepted and sent as the
+    bare name, because tastypie refuses a `+` ("No matching '+field' field").
+    """
     text = required_text(field, value)
-    if not re.fullmatch(r"[+-]?[A-Za-z_][A-Za-z0-9_]*", text):
+    if not _ORDER_BY.fullmatch(text):
         raise ValidationError(
             field, f"must be a field name with an optional '+' or '-' before it, got {text!r}"
         )
-    return text
+    return text.removeprefix("+")

@@ -87,6 +87,19 @@ def test_rates_list_as_a_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("order_by", "first"), [("+pair", "BTCCHF"), ("pair", "BTCCHF"), ("-pair", "REPEUR")]
+)
+def test_rates_list_order_by_as_tastypie_takes_it(
+    capsys: pytest.CaptureFixture[str], order_by: str, first: str
+) -> None:
+    # tastypie refuses `order_by=+pair` (400): ascending goes out as the bare name.
+    argv = ("--sandbox", "rates", "list", "--order-by", order_by, "--max-items", "1")
+    code, out, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    assert [rate["pair"] for rate in json.loads(out)] == [first]
+
+
+@pytest.mark.parametrize(
     ("command", "path"), [("we-sell", "rate_we_sell"), ("we-buy", "rate_we_buy")]
 )
 def test_rate_of_one_pair(capsys: pytest.CaptureFixture[str], command: str, path: str) -> None:
