@@ -24,6 +24,7 @@ Two choices where the reference leaves room:
 from __future__ import annotations
 
 import re
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -42,6 +43,7 @@ __all__ = [
     "phone",
     "non_negative_int",
     "positive_int",
+    "time_zone",
     "token_text",
 ]
 
@@ -178,3 +180,31 @@ def order_by(value: Any, *, field: str = "order_by") -> str:
             field, f"must be a field name with an optional '+' or '-' before it, got {text!r}"
         )
     return text.removeprefix("+")
+
+
+#: A time that every real zone can place (any one would do).
+_SAMPLE_TIME = datetime(2018, 6, 20, 12, 0)
+
+
+def time_zone(value: Any, *, field: str) -> tzinfo:
+    """A `datetime.tzinfo` that gives a UTC offset for a wall-clock time.
+
+    A pytz zone is refused: it gives its first historical offset (Zurich's
+    +00:34 local mean time) unless times are made with its `localize`.
+    """
+    example = "zoneinfo.ZoneInfo('Europe/Zurich') or datetime.timezone.utc"
+    if not isinstance(value, tzinfo):
+        raise ValidationError(
+            field, f"must be a datetime.tzinfo such as {example}, got {type(value).__name__}"
+        )
+    if callable(getattr(value, "localize", None)):
+        raise ValidationError(
+            field, f"must not be a pytz zone (it needs localize()): use {example}"
+        )
+    try:
+        offset = _SAMPLE_TIME.replace(tzinfo=value).utcoffset()
+    except Exception:  # noqa: BLE001 (a zone that cannot place a time, whatever it raises)
+        offset = None
+    if offset is None:
+        raise ValidationError(field, f"must give a UTC offset for a time, as {example} does")
+    return value
