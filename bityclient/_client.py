@@ -40,6 +40,9 @@ class BityClient:
     a session, and `on_token_update` to store each new one (`dump_token`). If that
     callback raises, the error propagates from the call that brought the new token
     (which is in use all the same): a session that cannot be stored is not hidden.
+    Every token, stored or issued, must follow RFC 6750's bearer-token grammar: a
+    `token=` that does not is a ValidationError, an answer of the server that does
+    not a DecodeError; neither shows the token.
 
     `http_client` shares a caller's `httpx.AsyncClient` (never closed by this
     client); `transport` runs it over something other than the network (tests).
@@ -75,8 +78,12 @@ class BityClient:
     ) -> None:
         self._client_id = check.no_spaces(client_id, field="client_id")
         converter = converter_for(check.time_zone(server_timezone, field="server_timezone"))
-        if token is not None and not isinstance(token, Token):
-            raise TypeError(f"token must be a Token (see load_token), got {type(token).__name__}")
+        if token is not None:
+            if not isinstance(token, Token):
+                raise TypeError(
+                    f"token must be a Token (see load_token), got {type(token).__name__}"
+                )
+            check.bearer_tokens(token)
         self._clock = clock
         self._auth = BityAuth(
             client_id=self._client_id,

@@ -22,10 +22,18 @@ import cattrs
 import httpx
 from cattrs.gen import make_dict_structure_fn, override
 
-from common import DecodeError, decode_json, make_converter, parse_datetime, structure
+from common import (
+    DecodeError,
+    ValidationError,
+    decode_json,
+    make_converter,
+    parse_datetime,
+    structure,
+)
 from common._converter import parse_common_datetime, wall_time_to_utc
 from common._fastpath import FAST_DATETIME
 
+from . import _validation as check
 from ._models import Currency, ListMeta, Order, Token
 
 __all__ = [
@@ -202,18 +210,26 @@ def decode_grant(
     A body that does not decode raises DecodeError whose message and `text` have
     the token values masked: the raw body of a token answer is a credential. So
     does an `expires_in` too large (or too negative) to give a date, instead of a
-    bare OverflowError. `outcome_unknown` and `hint` go on that error: the caller
+    bare OverflowError, and an access or refresh token outside RFC 6750's
+    bearer-token grammar (a line break in it would otherwise reach a header):
+    the message names the token and the rule, never its value. `outcome_unknown`
+    and `hint` go on that error: the caller
     passes `outcome_unknown=True` because the server answered 2xx, so it has
     probably issued the token (and, for a refresh, rotated the refresh token).
     """
     try:
         grant = converter.structure(decode_json(response), GrantBody)
+        check.bearer_token(grant.access_token, field="access_token")
+        if grant.refresh_token is not None:
+            check.bearer_token(grant.refresh_token, field="refresh_token")
         expires_at = None
         if grant.expires_in is not None:
             expires_at = issued_at + timedelta(seconds=grant.expires_in)
     except Exception as exc:  # noqa: BLE001 (any failure means "not a token": DecodeError)
         if isinstance(exc, cattrs.BaseValidationError):
             reason = "; ".join(cattrs.transform_error(exc, path="token"))
+        elif isinstance(exc, ValidationError):
+            reason = f"{exc.field} {exc.rule}"
         elif isinstance(exc, DecodeError):
             reason = "not JSON"
         elif isinstance(exc, OverflowError):

@@ -32,9 +32,14 @@ from common import OpenIntEnum, OpenStrEnum, ValidationError
 from common._validation import amount as _amount
 from common._validation import required_text
 
+from ._models import Token
+
 __all__ = [
     "AMOUNT_MAX_PLACES",
+    "BEARER_RULE",
     "amount_text",
+    "bearer_token",
+    "bearer_tokens",
     "code",
     "int_code",
     "no_spaces",
@@ -54,6 +59,13 @@ _PAIR = re.compile(r"[A-Z0-9]{6,10}")
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 _NO_SPACE = re.compile(r"\S+")
 _ORDER_BY = re.compile(r"[+-]?[A-Za-z_][A-Za-z0-9_]*")
+#: RFC 6750's `b64token`: what an `Authorization: Bearer` header may carry.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+#: The rule a token breaks, as errors state it (never with the token's value).
+BEARER_RULE = (
+    "must follow RFC 6750's bearer-token grammar: letters, digits and -._~+/, "
+    "then any '=' padding (the value is not shown)"
+)
 
 S = TypeVar("S", bound=OpenStrEnum)
 N = TypeVar("N", bound=OpenIntEnum)
@@ -102,6 +114,25 @@ def token_text(value: Any, *, field: str) -> str:
     if not value:
         raise ValidationError(field, "is required and must not be empty")
     return value
+
+
+def bearer_token(value: Any, *, field: str) -> str:
+    """An OAuth bearer token (RFC 6750 `b64token`); the error never shows the value.
+
+    A token is a credential, and one with a line break or a space in it would
+    be refused by the HTTP library later, in a message that quotes it whole.
+    """
+    if not isinstance(value, str) or not _BEARER_TOKEN.fullmatch(value):
+        raise ValidationError(field, BEARER_RULE)
+    return value
+
+
+def bearer_tokens(token: Token, *, field: str = "token") -> Token:
+    """`token`, once its access token and refresh token (if any) pass `bearer_token`."""
+    bearer_token(token.access_token, field=f"{field}.access_token")
+    if token.refresh_token is not None:
+        bearer_token(token.refresh_token, field=f"{field}.refresh_token")
+    return token
 
 
 def code(value: Any, enum: type[S], *, field: str) -> S:
