@@ -212,10 +212,11 @@ def decode_grant(
     does an `expires_in` too large (or too negative) to give a date, instead of a
     bare OverflowError, and an access or refresh token outside RFC 6750's
     bearer-token grammar (a line break in it would otherwise reach a header):
-    the message names the token and the rule, never its value. `outcome_unknown`
-    and `hint` go on that error: the caller
-    passes `outcome_unknown=True` because the server answered 2xx, so it has
-    probably issued the token (and, for a refresh, rotated the refresh token).
+    the message names the token and the rule, never its value.
+
+    `outcome_unknown` and `hint` go on that error: the caller passes
+    `outcome_unknown=True` because the server answered 2xx, so it has probably
+    issued the token (and, for a refresh, rotated the refresh token).
     """
     try:
         grant = converter.structure(decode_json(response), GrantBody)
