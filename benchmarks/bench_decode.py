@@ -85,7 +85,7 @@ def measure(*, count: int, repeat: int) -> list[list[Any]]:
         return page
 
     def sdk_rates(body: bytes) -> Any:
-        rates = decode(response(body), rate_list)
+        rates = decode(converter, response(body), rate_list)
         if len(rates.objects) != count:
             raise RuntimeError(f"decoded {len(rates.objects)} rates, not {count}")
         return rates
@@ -145,7 +145,7 @@ def profile(*, count: int, top: int = 14) -> str:
     rate_list: Any = ListBody[Rate]
     work = {
         "wallets (gateway)": lambda body: decode_page(CONVERTER, response(body), Wallet),
-        "rates (Bity)": lambda body: decode(response(body), rate_list),
+        "rates (Bity)": lambda body: decode(converter, response(body), rate_list),
     }
     bodies = {"wallets (gateway)": wallet_body(count), "rates (Bity)": rate_body(count)}
     out = []
@@ -185,7 +185,7 @@ def floor(*, count: int, repeat: int = 5) -> str:
     ]
     built_rates = [
         attrs.asdict(r, recurse=False)
-        for r in decode(response(rate_body(count)), ListBody[Rate]).objects
+        for r in decode(converter, response(rate_body(count)), ListBody[Rate]).objects
     ]  # type: ignore[misc]
     fromiso = datetime.fromisoformat
     # Python 3.11 reads a `Z` suffix (as the SDK does there); 3.10 needs it off.

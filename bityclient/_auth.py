@@ -65,6 +65,7 @@ from common import (
 )
 from common._validation import MAX_SECONDS, seconds, timeout_value
 
+from . import _validation as check
 from ._decode import converter
 from ._errors import LoginRequiredError, SessionExpiredError
 from ._models import Token
@@ -138,11 +139,16 @@ def dump_token(token: Token) -> dict[str, Any]:
 
 
 def load_token(data: Mapping[str, Any]) -> Token:
-    """A Token from what `dump_token` produced; ValidationError if it is not one."""
+    """A Token from what `dump_token` produced; ValidationError if it is not one.
+
+    Its access and refresh tokens must follow RFC 6750's bearer-token grammar;
+    the error names the one that does not, never its value.
+    """
     try:
-        return converter.structure(dict(data), Token)
+        token = converter.structure(dict(data), Token)
     except Exception as exc:  # cattrs raises many kinds; all mean "not a stored token"
         raise ValidationError("token", "is not a stored token (see dump_token)") from exc
+    return check.bearer_tokens(token)
 
 
 def _outcome_unknown(error: DecodeError) -> DecodeError:

@@ -18,13 +18,16 @@ stores its token there, other commands reuse it, and every renewed token (Bity
 rotates refresh tokens) is written back. The file is created with mode 0600 and
 holds credentials: keep it secret. A command that needs a token logs in with the
 password when there is no usable token file, and once more if the stored
-session turns out to have ended.
+session turns out to have ended; without a password, it says to run `login`.
 
 `--sandbox` runs any command against an in-process sandbox with demo credentials
 and data; the `sandbox` subcommand serves one on a socket until Ctrl+C (both
-need the `[sandbox]` extra). With `--sandbox`, `BITY_TOKEN_FILE` is ignored (it
-holds a real session, which a sandbox token must not replace); an explicit
-`--token-file` is used.
+need the `[sandbox]` extra). A sandbox run never reads or writes a token file: a
+token file holds a real session, which a sandbox token must not replace (a later
+real command would send it to Bity). `BITY_TOKEN_FILE` is ignored, and an
+explicit `--token-file` is refused (exit 2) rather than ignored, so nobody
+believes a session was stored that was not. To try token files on the sandbox,
+serve it (`bityclient sandbox`) and point `BITY_BASE_URL` at it.
 
 Exit codes: 0 success; 1 the API answered with an error status, or an answer
 that does not decode; 2 usage (bad flag or value, missing credentials, input
@@ -110,7 +113,7 @@ NONE, LOGIN, TOKEN = "none", "login", "token"
 Handler = Callable[[BityClient, argparse.Namespace, Output], Awaitable[None]]
 
 
-_ORDER_BY_HELP = "a field, with + or - before it: -timestamp_created"
+_ORDER_BY_HELP = "a field, ascending (+ before it is optional) or descending: -timestamp_created"
 
 
 # --- the token file ----------------------------------------------------------------------------
@@ -265,7 +268,7 @@ def _add_credentials(parser: argparse.ArgumentParser, *, suppress: bool) -> None
         default=default,
         metavar="PATH",
         help=f"reuse and store the session in this file, mode 0600 (${ENV_TOKEN_FILE}, "
-        "not read with --sandbox)",
+        "ignored with --sandbox; the flag is refused there)",
     )
 
 
@@ -403,6 +406,24 @@ def _missing(what: str, env: str, flag: str) -> UsageError:
     return UsageError(f"missing {what}: set {env} or pass {flag}")
 
 
+def _no_session(path: Path, *, stored: Token | None) -> UsageError:
+    """The usage error of a command that needs a token, finds none usable in `path`,
+    and has no password to log in with."""
+    what = "no stored session" if stored is None else "the stored session has expired"
+    return UsageError(
+        f"{what}: run `bityclient login --token-file {path}` "
+        f"(or set {ENV_USERNAME} and {ENV_PASSWORD} to log in as part of the command)"
+    )
+
+
+#: Why `--sandbox` refuses `--token-file`.
+_SANDBOX_TOKEN_FILE = (
+    "--token-file cannot be used with --sandbox: a token file holds a real session, "
+    "which a sandbox token must not replace. To try token files on the sandbox, serve it "
+    f"(`bityclient sandbox`) and point {ENV_BASE_URL} at it."
+)
+
+
 class _Credentials:
     """The client id, username and password of this run (the sandbox's with --sandbox)."""
 
@@ -478,19 +499,20 @@ class _Plan:
 def _prepare(args: argparse.Namespace, secrets: Secrets) -> _Plan:
     """Credentials, the stored token and the sandbox; UsageError before anything is sent."""
     needs: str = args.needs
-    # The environment's token file holds a real session: a sandbox run must neither send
-    # its tokens to the sandbox nor replace it with a sandbox token. Only the flag counts.
-    file_setting = args.token_file if args.sandbox else setting(args.token_file, ENV_TOKEN_FILE)
+    # A token file holds a real session: a sandbox run must neither send its tokens to the
+    # sandbox nor replace it with a sandbox token. The environment's is ignored, the flag refused.
+    if args.sandbox and args.token_file is not None:
+        raise UsageError(_SANDBOX_TOKEN_FILE)
+    file_setting = None if args.sandbox else setting(args.token_file, ENV_TOKEN_FILE)
     token_file = Path(file_setting).expanduser() if file_setting else None
-    token: Token | None = None
+    stored: Token | None = None
     if needs != NONE and token_file is not None and not token_file.parent.is_dir():
         raise UsageError(f"cannot store the token in {token_file}: no such directory")
     if needs == TOKEN and token_file is not None:
-        token = read_token_file(token_file)
-        if token is not None:
-            secrets.add(token.access_token, token.refresh_token)
-            if not _usable(token):
-                token = None
+        stored = read_token_file(token_file)
+        if stored is not None:
+            secrets.add(stored.access_token, stored.refresh_token)
+    token = stored if stored is not None and _usable(stored) else None
     sandbox: Any = None
     if args.sandbox:
         try:
@@ -511,6 +533,8 @@ def _prepare(args: argparse.Namespace, secrets: Secrets) -> _Plan:
     secrets.add(credentials.password)
     if needs != NONE and credentials.client_id is None:
         raise _missing("client id", ENV_CLIENT_ID, "--client-id")
+    if needs == TOKEN and token is None and token_file is not None and not credentials.can_login:
+        raise _no_session(token_file, stored=stored)
     if needs == LOGIN or (needs == TOKEN and token is None):
         credentials.require_login()
     return _Plan(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timezone, tzinfo
 from types import TracebackType
 
 import httpx
@@ -13,7 +14,7 @@ from common._version import __version__
 
 from . import _validation as check
 from ._auth import BityAuth, Clock, TokenUpdateCallback, utcnow
-from ._decode import decode_grant
+from ._decode import converter_for, decode_grant
 from ._models import Token
 from ._resources import OrdersResource, RatesResource, UsersResource
 
@@ -39,6 +40,9 @@ class BityClient:
     a session, and `on_token_update` to store each new one (`dump_token`). If that
     callback raises, the error propagates from the call that brought the new token
     (which is in use all the same): a session that cannot be stored is not hidden.
+    Every token, stored or issued, must follow RFC 6750's bearer-token grammar: a
+    `token=` that does not is a ValidationError, an answer of the server that does
+    not a DecodeError; neither shows the token.
 
     `http_client` shares a caller's `httpx.AsyncClient` (never closed by this
     client); `transport` runs it over something other than the network (tests).
@@ -48,6 +52,14 @@ class BityClient:
     A refresh is never cut short by cancelling the call that needed it, and
     `aclose()` waits for one in flight (the server may have rotated the refresh
     token already; only its answer holds the new one).
+
+    `server_timezone` is the zone the server writes its zone-less timestamps in:
+    tastypie writes them in the server's `TIME_ZONE`, and Bity is Swiss, so pass
+    `zoneinfo.ZoneInfo("Europe/Zurich")` when its times are Zurich's (the
+    default, `timezone.utc`, reads them as UTC). Either way every datetime on a
+    model is timezone-aware UTC, and a timestamp that carries its own zone keeps
+    its instant. It must be a `datetime.tzinfo` (not a pytz zone), else
+    ValidationError.
     """
 
     def __init__(
@@ -63,10 +75,16 @@ class BityClient:
         transport: httpx.AsyncBaseTransport | None = None,
         refresh_leeway: float = 60.0,
         clock: Clock = utcnow,
+        server_timezone: tzinfo = timezone.utc,
     ) -> None:
         self._client_id = check.no_spaces(client_id, field="client_id")
-        if token is not None and not isinstance(token, Token):
-            raise TypeError(f"token must be a Token (see load_token), got {type(token).__name__}")
+        converter = converter_for(check.time_zone(server_timezone, field="server_timezone"))
+        if token is not None:
+            if not isinstance(token, Token):
+                raise TypeError(
+                    f"token must be a Token (see load_token), got {type(token).__name__}"
+                )
+            check.bearer_tokens(token)
         self._clock = clock
         self._auth = BityAuth(
             client_id=self._client_id,
@@ -86,9 +104,9 @@ class BityClient:
             headers={"User-Agent": f"bityclient-python/{__version__}"},
             logger=logging.getLogger("bityclient"),
         )
-        self.users = UsersResource(self._transport)
-        self.rates = RatesResource(self._transport)
-        self.orders = OrdersResource(self._transport)
+        self.users = UsersResource(self._transport, converter=converter)
+        self.rates = RatesResource(self._transport, converter=converter)
+        self.orders = OrdersResource(self._transport, converter=converter)
 
     def __repr__(self) -> str:
         state = "logged in" if self._auth.token is not None else "not logged in"

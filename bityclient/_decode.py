@@ -1,15 +1,20 @@
-"""How Bity's JSON becomes models: the package converter and response decoding.
+"""How Bity's JSON becomes models: the package converters and response decoding.
 
-`converter` is built once, at import, and tolerates keys the models do not know.
-The test suite builds a strict one with `make_bity_converter(strict=True)` and
-decodes every recorded sample with it, so drift from the reference is caught.
+A converter knows the zone the server writes its zone-less timestamps in
+(tastypie writes them in its `TIME_ZONE`): `converter_for(zone)` gives the one
+for a zone, built on first use and then shared by every client that names it
+(a converter compiles its fast decoding functions once). `converter` is the
+one for UTC, the default. Both tolerate keys the models do not know. The test
+suite builds a strict one with `make_bity_converter(strict=True)` and decodes
+every recorded sample with it, so drift from the reference is caught.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Hashable, Mapping
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -17,10 +22,18 @@ import cattrs
 import httpx
 from cattrs.gen import make_dict_structure_fn, override
 
-from common import DecodeError, decode_json, make_converter, parse_datetime, structure
-from common._converter import parse_common_datetime
+from common import (
+    DecodeError,
+    ValidationError,
+    decode_json,
+    make_converter,
+    parse_datetime,
+    structure,
+)
+from common._converter import parse_common_datetime, wall_time_to_utc
 from common._fastpath import FAST_DATETIME
 
+from . import _validation as check
 from ._models import Currency, ListMeta, Order, Token
 
 __all__ = [
@@ -30,6 +43,7 @@ __all__ = [
     "bity_datetime",
     "configure_converter",
     "converter",
+    "converter_for",
     "decode",
     "decode_grant",
     "make_bity_converter",
@@ -67,26 +81,30 @@ class GrantBody:
     scope: str | None = None
 
 
-def bity_datetime(value: Any) -> datetime:
-    """A timezone-aware UTC datetime from Bity's zone-less ISO timestamps.
+def bity_datetime(value: Any, *, zone: tzinfo = timezone.utc) -> datetime:
+    """A timezone-aware UTC datetime from one of Bity's ISO timestamps.
 
-    Text without a zone is read as UTC; text with one is converted to UTC.
+    Text without a zone is a wall-clock time in `zone`, the server's time zone;
+    text with one is that instant. Either way the result is in UTC.
     """
     parsed = parse_datetime(value)
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
+        return wall_time_to_utc(parsed.replace(tzinfo=timezone.utc), zone)
     return parsed.astimezone(timezone.utc)
 
 
-def _structure_datetime(value: Any, _: Any) -> datetime:
-    if value.__class__ is str:
-        parsed = parse_common_datetime(value, naive_as_utc=True)  # the usual shapes, quickly
-        if parsed is not None:
-            return parsed
-    return bity_datetime(value)
+def _datetime_hook(zone: tzinfo) -> Callable[[Any, Any], datetime]:
+    """The converter's datetime hook for a server that writes zone-less times in `zone`."""
 
+    def structure_datetime(value: Any, _: Any) -> datetime:
+        if value.__class__ is str:
+            parsed = parse_common_datetime(value, naive_zone=zone)  # the usual shapes, quickly
+            if parsed is not None:
+                return parsed
+        return bity_datetime(value, zone=zone)
 
-setattr(_structure_datetime, FAST_DATETIME, True)  # zone-less text is UTC here
+    setattr(structure_datetime, FAST_DATETIME, zone)  # the fast path reads those shapes inline
+    return structure_datetime
 
 
 def _text(value: Any, cls: Any) -> Any:
@@ -105,10 +123,15 @@ def _blank_currency(value: Any, _: Any) -> Currency | None:
     return Currency(value)
 
 
-def configure_converter(conv: cattrs.Converter) -> cattrs.Converter:
-    """Teach a `common.make_converter()` converter Bity's conventions; returns it."""
+def configure_converter(
+    conv: cattrs.Converter, *, server_timezone: tzinfo = timezone.utc
+) -> cattrs.Converter:
+    """Teach a `common.make_converter()` converter Bity's conventions; returns it.
+
+    Zone-less timestamps are read in `server_timezone`, and every datetime is UTC.
+    """
     conv.register_structure_hook(str, _text)
-    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_structure_hook(datetime, _datetime_hook(server_timezone))
     conv.register_structure_hook(
         Order,
         make_dict_structure_fn(
@@ -132,18 +155,37 @@ def configure_converter(conv: cattrs.Converter) -> cattrs.Converter:
     return conv
 
 
-def make_bity_converter(*, strict: bool = False) -> cattrs.Converter:
+def make_bity_converter(
+    *, strict: bool = False, server_timezone: tzinfo = timezone.utc
+) -> cattrs.Converter:
     """A new converter for the Bity models; `strict=True` refuses unknown keys."""
-    return configure_converter(make_converter(strict=strict))
+    return configure_converter(make_converter(strict=strict), server_timezone=server_timezone)
 
 
-#: The package converter: tolerant of keys the reference does not list.
-converter = make_bity_converter()
+@functools.lru_cache(maxsize=16)
+def _shared_converter(server_timezone: tzinfo) -> cattrs.Converter:
+    return make_bity_converter(server_timezone=server_timezone)
 
 
-def decode(response: httpx.Response, cls: type[T]) -> T:
+def converter_for(server_timezone: tzinfo) -> cattrs.Converter:
+    """The package converter for a server that writes zone-less times in `server_timezone`.
+
+    Zones that compare equal share one converter (ZoneInfo caches its zones, so
+    every `ZoneInfo("Europe/Zurich")` is one). A zone that cannot be hashed
+    (dateutil's) gets a converter of its own, built each time.
+    """
+    if not isinstance(server_timezone, Hashable):
+        return make_bity_converter(server_timezone=server_timezone)
+    return _shared_converter(server_timezone)
+
+
+#: The package converter for UTC (the default): tolerant of keys the reference does not list.
+converter = converter_for(timezone.utc)
+
+
+def decode(conv: cattrs.Converter, response: httpx.Response, cls: type[T]) -> T:
     """The body of a successful response as `cls`, or DecodeError with the raw text."""
-    return structure(converter, decode_json(response), cls, response)
+    return structure(conv, decode_json(response), cls, response)
 
 
 _SECRET_VALUE = re.compile(
@@ -168,18 +210,27 @@ def decode_grant(
     A body that does not decode raises DecodeError whose message and `text` have
     the token values masked: the raw body of a token answer is a credential. So
     does an `expires_in` too large (or too negative) to give a date, instead of a
-    bare OverflowError. `outcome_unknown` and `hint` go on that error: the caller
-    passes `outcome_unknown=True` because the server answered 2xx, so it has
-    probably issued the token (and, for a refresh, rotated the refresh token).
+    bare OverflowError, and an access or refresh token outside RFC 6750's
+    bearer-token grammar (a line break in it would otherwise reach a header):
+    the message names the token and the rule, never its value.
+
+    `outcome_unknown` and `hint` go on that error: the caller passes
+    `outcome_unknown=True` because the server answered 2xx, so it has probably
+    issued the token (and, for a refresh, rotated the refresh token).
     """
     try:
         grant = converter.structure(decode_json(response), GrantBody)
+        check.bearer_token(grant.access_token, field="access_token")
+        if grant.refresh_token is not None:
+            check.bearer_token(grant.refresh_token, field="refresh_token")
         expires_at = None
         if grant.expires_in is not None:
             expires_at = issued_at + timedelta(seconds=grant.expires_in)
     except Exception as exc:  # noqa: BLE001 (any failure means "not a token": DecodeError)
         if isinstance(exc, cattrs.BaseValidationError):
             reason = "; ".join(cattrs.transform_error(exc, path="token"))
+        elif isinstance(exc, ValidationError):
+            reason = f"{exc.field} {exc.rule}"
         elif isinstance(exc, DecodeError):
             reason = "not JSON"
         elif isinstance(exc, OverflowError):

@@ -4,11 +4,16 @@ Models hold data only: no I/O, and no knowledge of JSON. Decoding (the key
 renames, the zone given to Bity's timestamps, the blank currency) is configured
 on the converter in `_decode.py`.
 
-Timestamps: Bity sends them without a zone (`2018-06-20T10:28:05.718739`). The
-SDK reads them as UTC and every datetime on these models is timezone-aware
-UTC. The reference does not say which zone they are in; UTC is what a Django
-server with `USE_TZ` stores, and it is the only reading that does not depend on
-the machine the SDK runs on.
+Timestamps: Bity sends them without a zone (`2018-06-20T10:28:05.718739`), and
+the reference does not say which zone they are in. tastypie writes them in the
+server's `TIME_ZONE` (Bity is Swiss). The SDK reads them in the zone given as
+`BityClient(server_timezone=...)`, a `datetime.tzinfo` such as
+`zoneinfo.ZoneInfo("Europe/Zurich")`; the default is `timezone.utc`, the only
+reading that does not depend on a setting. Every datetime on these models is
+timezone-aware UTC, whatever that zone: `2018-06-20T10:28:05` read in
+Europe/Zurich (summer time, UTC+2) is 08:28:05 UTC. A wall-clock time that occurs
+twice (when clocks go back) is read as its first occurrence. A timestamp that
+carries its own zone keeps its instant and is shown in UTC.
 """
 
 from __future__ import annotations
@@ -178,7 +183,7 @@ class Rate:
     """One pair of the full rate list (`GET /api/v1/rate2/`): mid, buy and sell rates.
 
     `rate_we_buy` is what Bity pays for `source`, `rate_we_sell` what it charges.
-    Timestamps are timezone-aware UTC (see the module docstring).
+    Timestamps are timezone-aware UTC (see the module docstring for their zone).
     """
 
     pair: str

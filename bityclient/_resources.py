@@ -1,7 +1,8 @@
 """The endpoint namespaces of `BityClient`: `users`, `rates` and `orders`.
 
 Every method checks its input before sending (ValidationError names the field),
-takes a per-call `timeout=`, and returns models, never raw JSON.
+takes a per-call `timeout=`, and returns models, never raw JSON, decoded by the
+client's converter (it knows the server's time zone: see `_decode.py`).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import cattrs
+
 from common import DecodeError, TimeoutTypes, Transport, decode_created, query_of_link
 from common._validation import MAX_COUNT, MAX_PAGE_SIZE, timeout_value, whole_number
 
+from . import _decode
 from . import _validation as check
-from ._decode import ActivationBody, ListBody, converter, decode
+from ._decode import ActivationBody, ListBody, decode
 from ._models import (
     AmountMode,
     Currency,
@@ -52,12 +56,13 @@ def _list_query(
 
 
 #: What a `meta.next` link contributes to the next request: where the page starts.
-#: The caller's `order_by` and filters are kept as given (a `+` in them stays a plus).
+#: The caller's `order_by` and filters are kept as the first page sent them.
 NEXT_PAGE_KEYS = ("limit", "offset")
 
 
 def _paginate(
     transport: Transport,
+    converter: cattrs.Converter,
     path: str,
     item_type: type[T],
     query: dict[str, str],
@@ -74,7 +79,7 @@ def _paginate(
         response = await transport.request(
             "GET", path, params=page_query, timeout=timeout, authenticated=authenticated
         )
-        body: ListBody[T] = decode(response, body_type)
+        body: ListBody[T] = decode(converter, response, body_type)
         try:
             next_query = query_of_link(body.meta.next, keys=NEXT_PAGE_KEYS)
         except ValueError:
@@ -98,8 +103,11 @@ def _paginate(
 class UsersResource:
     """User activation (`bity.users`). Sign-up itself is only possible on Bity's website."""
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(
+        self, transport: Transport, *, converter: cattrs.Converter = _decode.converter
+    ) -> None:
         self._transport = transport
+        self._converter = converter
 
     def __repr__(self) -> str:
         return f"<UsersResource {self._transport.base_url}{API_ROOT}/user_signup/>"
@@ -125,7 +133,7 @@ class UsersResource:
             idempotent=False,
             hint="Try the code again: verifying twice does no harm.",
         )
-        return decode(response, ActivationBody).activated
+        return decode(self._converter, response, ActivationBody).activated
 
 
 class RatesResource:
@@ -135,8 +143,11 @@ class RatesResource:
     shape, not against the reference's currency table (see `_validation.py`).
     """
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(
+        self, transport: Transport, *, converter: cattrs.Converter = _decode.converter
+    ) -> None:
         self._transport = transport
+        self._converter = converter
 
     def __repr__(self) -> str:
         return f"<RatesResource {self._transport.base_url}{API_ROOT}/rate2/>"
@@ -153,12 +164,14 @@ class RatesResource:
         """Every pair's mid, buy and sell rates (`GET /api/v1/rate2/`), page by page.
 
         `page_size` is the server's `limit` (its default is 5), `offset` its
-        `offset`, `order_by` a field with `+` or `-` before it; `max_items` stops
-        the walk early.
+        `offset`, `order_by` a field name, with `-` before it for descending
+        (`+pair`, the reference's ascending, is sent as `pair`: tastypie refuses
+        a `+`); `max_items` stops the walk early.
         """
         query = _list_query(page_size=page_size, offset=offset, order_by=order_by)
         return _paginate(
             self._transport,
+            self._converter,
             f"{API_ROOT}/rate2/",
             Rate,
             query,
@@ -180,14 +193,17 @@ class RatesResource:
         response = await self._transport.request(
             "GET", f"{API_ROOT}/{kind}/{checked}/", timeout=timeout, authenticated=False
         )
-        return decode(response, PairRate)
+        return decode(self._converter, response, PairRate)
 
 
 class OrdersResource:
     """Orders of the logged-in user (`bity.orders`); every call sends the bearer token."""
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(
+        self, transport: Transport, *, converter: cattrs.Converter = _decode.converter
+    ) -> None:
         self._transport = transport
+        self._converter = converter
 
     def __repr__(self) -> str:
         return f"<OrdersResource {self._transport.base_url}{API_ROOT}/order/>"
@@ -247,7 +263,7 @@ class OrdersResource:
             idempotent=False,
             hint=_ORDER_HINT,
         )
-        return decode_created(converter, response, Order, hint=_ORDER_HINT)
+        return decode_created(self._converter, response, Order, hint=_ORDER_HINT)
 
     def list(
         self,
@@ -266,6 +282,7 @@ class OrdersResource:
         query = _list_query(page_size=page_size, offset=offset, order_by=order_by)
         return _paginate(
             self._transport,
+            self._converter,
             f"{API_ROOT}/order/",
             Order,
             query,

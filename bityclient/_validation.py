@@ -24,6 +24,7 @@ Two choices where the reference leaves room:
 from __future__ import annotations
 
 import re
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -31,15 +32,21 @@ from common import OpenIntEnum, OpenStrEnum, ValidationError
 from common._validation import MAX_CODE, required_text, whole_number
 from common._validation import amount as _amount
 
+from ._models import Token
+
 __all__ = [
     "AMOUNT_MAX_PLACES",
+    "BEARER_RULE",
     "amount_text",
+    "bearer_token",
+    "bearer_tokens",
     "code",
     "int_code",
     "no_spaces",
     "order_by",
     "pair",
     "phone",
+    "time_zone",
     "token_text",
 ]
 
@@ -49,6 +56,14 @@ AMOUNT_MAX_PLACES = 8
 _PAIR = re.compile(r"[A-Z0-9]{6,10}")
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 _NO_SPACE = re.compile(r"\S+")
+_ORDER_BY = re.compile(r"[+-]?[A-Za-z_][A-Za-z0-9_]*")
+#: RFC 6750's `b64token`: what an `Authorization: Bearer` header may carry.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+#: The rule a token breaks, as errors state it (never with the token's value).
+BEARER_RULE = (
+    "must follow RFC 6750's bearer-token grammar: letters, digits and -._~+/, "
+    "then any '=' padding (the value is not shown)"
+)
 
 S = TypeVar("S", bound=OpenStrEnum)
 N = TypeVar("N", bound=OpenIntEnum)
@@ -99,6 +114,25 @@ def token_text(value: Any, *, field: str) -> str:
     return value
 
 
+def bearer_token(value: Any, *, field: str) -> str:
+    """An OAuth bearer token (RFC 6750 `b64token`); the error never shows the value.
+
+    A token is a credential, and one with a line break or a space in it would
+    be refused by the HTTP library later, in a message that quotes it whole.
+    """
+    if not isinstance(value, str) or not _BEARER_TOKEN.fullmatch(value):
+        raise ValidationError(field, BEARER_RULE)
+    return value
+
+
+def bearer_tokens(token: Token, *, field: str = "token") -> Token:
+    """`token`, once its access token and refresh token (if any) pass `bearer_token`."""
+    bearer_token(token.access_token, field=f"{field}.access_token")
+    if token.refresh_token is not None:
+        bearer_token(token.refresh_token, field=f"{field}.refresh_token")
+    return token
+
+
 def code(value: Any, enum: type[S], *, field: str) -> S:
     """A code of `enum` (its member or its text); codes the enum does not list pass through."""
     if isinstance(value, enum):
@@ -144,10 +178,42 @@ def amount_text(value: Any, *, field: str = "amount") -> str:
 
 
 def order_by(value: Any, *, field: str = "order_by") -> str:
-    """An ordering such as `-timestamp_created` or `+id` (a bare name sorts ascending)."""
+    """An ordering as tastypie takes it: `-field` descending, the bare `field` ascending.
+
+    The reference writes ascending as `+field`; that is accepted and sent as the
+    bare name, because tastypie refuses a `+` ("No matching '+field' field").
+    """
     text = required_text(field, value)
-    if not re.fullmatch(r"[+-]?[A-Za-z_][A-Za-z0-9_]*", text):
+    if not _ORDER_BY.fullmatch(text):
         raise ValidationError(
             field, f"must be a field name with an optional '+' or '-' before it, got {text!r}"
         )
-    return text
+    return text.removeprefix("+")
+
+
+#: A time that every real zone can place (any one would do).
+_SAMPLE_TIME = datetime(2018, 6, 20, 12, 0)
+
+
+def time_zone(value: Any, *, field: str) -> tzinfo:
+    """A `datetime.tzinfo` that gives a UTC offset for a wall-clock time.
+
+    A pytz zone is refused: it gives its first historical offset (Zurich's
+    +00:34 local mean time) unless times are made with its `localize`.
+    """
+    example = "zoneinfo.ZoneInfo('Europe/Zurich') or datetime.timezone.utc"
+    if not isinstance(value, tzinfo):
+        raise ValidationError(
+            field, f"must be a datetime.tzinfo such as {example}, got {type(value).__name__}"
+        )
+    if callable(getattr(value, "localize", None)):
+        raise ValidationError(
+            field, f"must not be a pytz zone (it needs localize()): use {example}"
+        )
+    try:
+        offset = _SAMPLE_TIME.replace(tzinfo=value).utcoffset()
+    except Exception:  # noqa: BLE001 (a zone that cannot place a time, whatever it raises)
+        offset = None
+    if offset is None:
+        raise ValidationError(field, f"must give a UTC offset for a time, as {example} does")
+    return value

@@ -45,9 +45,9 @@ __all__ = ["DECIMAL_EXPONENT_LIMIT", "FAST_DATETIME", "install_fast_structuring"
 DECIMAL_EXPONENT_LIMIT = 1000
 
 #: A datetime hook with this attribute reads the common ISO shapes as
-#: `parse_common_datetime(value, naive_as_utc=<the attribute's value>)` does, and
+#: `parse_common_datetime(value, naive_zone=<the attribute's value>)` does, and
 #: anything else its own way: the fast path then reads those shapes inline.
-FAST_DATETIME = "_fast_path_naive_as_utc"
+FAST_DATETIME = "_fast_path_naive_zone"
 #: `datetime.fromisoformat` reads a `Z` suffix from Python 3.11 on.
 _READS_Z = sys.version_info >= (3, 11)
 
@@ -236,28 +236,7 @@ class _Builder:
             self.lines.append(f"{indent}else:")
             self.lines.append(f"{indent}    {var} = {hook_name}({var}, {type_name})")
         elif type_ is datetime and _READS_Z and hasattr(hook, FAST_DATETIME):
-            # The two shapes the APIs send, as `parse_common_datetime` reads them, without
-            # its two calls: `...SS.ffffffZ`, and (when the hook reads it as UTC) `...SS.ffffff`.
-            self.namespace["_fromisoformat"] = datetime.fromisoformat
-            self.namespace["_UTC"] = timezone.utc
-            naive_as_utc = bool(getattr(hook, FAST_DATETIME))
-            lengths = "(26, 27)" if naive_as_utc else "(27,)"
-            shape = " and ".join(
-                f"{var}[{at}] == {char!r}"
-                for at, char in ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."))
-            )
-            self.lines.append(
-                f"{indent}if {var}.__class__ is str and len({var}) in {lengths} and {shape}:"
-            )
-            self.lines.append(f"{indent}    if len({var}) == 26:")
-            self.lines.append(f"{indent}        {var} += 'Z'")
-            self.lines.append(f"{indent}    elif {var}[26] != 'Z':")
-            self.lines.append(f"{indent}        raise ValueError")
-            self.lines.append(f"{indent}    {var} = _fromisoformat({var})")
-            self.lines.append(f"{indent}    if {var}.tzinfo is not _UTC:")
-            self.lines.append(f"{indent}        raise ValueError")
-            self.lines.append(f"{indent}else:")
-            self.lines.append(f"{indent}    {var} = {hook_name}({var}, {type_name})")
+            self._datetime(var, index, hook_name, type_name, getattr(hook, FAST_DATETIME), indent)
         elif _is_value_enum(type_) and _finds_members(hook, type_):
             self.namespace[f"_members{index}"] = type_._value2member_map_
             self.namespace[f"_valuetype{index}"] = _value_type(type_)
@@ -272,6 +251,44 @@ class _Builder:
             self.lines.append(f"{indent}    {var} = {member}")
         else:
             self.lines.append(f"{indent}{var} = {hook_name}({var}, {type_name})")
+
+    def _datetime(
+        self, var: str, index: int, hook_name: str, type_name: str, zone: Any, indent: str
+    ) -> None:
+        # The two shapes the APIs send, as `parse_common_datetime(naive_zone=zone)` reads
+        # them, without its calls: `...SS.ffffffZ`, and, when the hook gives text without a
+        # zone one, `...SS.ffffff`. Anything else, or any doubt, goes to the hook.
+        self.namespace["_fromisoformat"] = datetime.fromisoformat
+        self.namespace["_UTC"] = timezone.utc
+        if zone is None:  # the hook leaves zone-less text naive: not read here
+            lengths, naive = "(27,)", ["raise ValueError"]
+        elif zone is timezone.utc:
+            lengths, naive = "(26, 27)", [f"{var} = _fromisoformat({var} + 'Z')"]
+        else:  # the wall-clock time, labelled UTC, moved as `wall_time_to_utc` moves it
+            self.namespace[f"_zone{index}"] = zone
+            lengths = "(26, 27)"
+            naive = [
+                f"{var} = _fromisoformat({var} + 'Z')",
+                f"{var} -= _zone{index}.utcoffset({var})",
+            ]
+        shape = " and ".join(
+            f"{var}[{at}] == {char!r}"
+            for at, char in ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."))
+        )
+        lines = [
+            f"if {var}.__class__ is str and len({var}) in {lengths} and {shape}:",
+            f"    if len({var}) == 26:",
+            *("        " + line for line in naive),
+            f"    elif {var}[26] != 'Z':",
+            "        raise ValueError",
+            "    else:",
+            f"        {var} = _fromisoformat({var})",
+            f"    if {var}.tzinfo is not _UTC:",
+            "        raise ValueError",
+            "else:",
+            f"    {var} = {hook_name}({var}, {type_name})",
+        ]
+        self.lines += [indent + line for line in lines]
 
     def _hook(self, type_: Any) -> StructureHook:
         try:

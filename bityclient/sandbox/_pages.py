@@ -12,11 +12,12 @@ What it follows (tastypie's `Paginator`, and the reference where they differ):
   page. `previous` is null only on the first page (`offset=0`): from an offset
   smaller than `limit` it leads to `offset=0`, as the reference's example shows
   (tastypie itself would give null there).
-* `order_by` may be repeated; each is a field with `-` (descending), `+` or
-  nothing (ascending) before it. A `+` written as such in a query string is
-  decoded as a space (form encoding), so a leading space is read as `+` too:
-  `order_by=+id` and `order_by=%2Bid` sort alike.
-* A limit, offset or ordering that is not valid is an error (400) naming it.
+* `order_by` may be repeated; each is a field name, ascending, or `-` and the
+  name, descending. Anything else names no field: tastypie answers 400
+  `{"error": "No matching '+id' field for ordering on."}`, its own shape. So
+  the reference's `order_by=+id` is refused, whether the `+` is written
+  `%2B` or as such (a bare `+` in a query string is a space: `' id'`).
+* A limit or offset that is not valid is an error (400) naming it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
-from ._state import ApiError
+from ._state import ApiError, TastypieBadRequest
 
 __all__ = ["MAX_LIMIT", "paginate", "parse_query"]
 
@@ -98,17 +99,11 @@ def _sorted(
     result = list(items)
     # The last ordering is the weakest: sort by it first (Python's sort is stable).
     for raw in reversed(orderings):
-        text = raw.strip()
-        descending = text.startswith("-")
-        field = text[1:] if text[:1] in ("+", "-") else text
+        descending = raw.startswith("-")
+        field = raw[1:] if descending else raw
         key = sort_keys.get(field)
         if key is None:
-            known = ", ".join(sorted(sort_keys))
-            raise ApiError(
-                400,
-                "invalid_order_by",
-                f"order_by: no matching {field!r} field for ordering on (one of: {known}).",
-            )
+            raise TastypieBadRequest(f"No matching '{field}' field for ordering on.")
         result.sort(key=key, reverse=descending)
     return result
 

@@ -49,7 +49,9 @@ Where the reference is silent or contradicts itself, the choices are:
 * Written as tastypie writes: keys in alphabetical order, timestamps in UTC
   without a zone and with microseconds, decimals as `str()` of the value to 8
   places, so a zero is `"0E-8"` (as in the reference) and one satoshi `"1E-8"`.
-  Errors put `error_description` before `error`, as the reference's example does.
+  Errors put `error_description` before `error`, as the reference's example does;
+  an `order_by` that names no field is tastypie's own 400, `{"error": message}`
+  (`TastypieBadRequest`, see `_pages.py`).
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ __all__ = [
     "BityState",
     "Clock",
     "RateView",
+    "TastypieBadRequest",
     "User",
     "format_decimal",
     "format_timestamp",
@@ -158,6 +161,21 @@ class ApiError(Exception):
     def body(self) -> dict[str, str]:
         """The JSON body, keys in the reference's order."""
         return {"error_description": self.description, "error": self.error}
+
+
+class TastypieBadRequest(ApiError):
+    """tastypie's own 400 (its `BadRequest`, raised inside a resource): `{"error": message}`.
+
+    It has no `error_description` and no code: the message is all there is.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message, message)
+
+    @property
+    def body(self) -> dict[str, str]:
+        """The JSON body tastypie writes for a BadRequest."""
+        return {"error": self.description}
 
 
 def _field_error(field: str, rule: str) -> ApiError:

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,19 @@ def test_rates_list_as_a_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0].split()[:4] == ["pair", "source", "target", "rate"]
     assert "ETHBTC" in out
     assert len(lines) > 3  # every page, not only the first
+
+
+@pytest.mark.parametrize(
+    ("order_by", "first"), [("+pair", "BTCCHF"), ("pair", "BTCCHF"), ("-pair", "REPEUR")]
+)
+def test_rates_list_order_by_as_tastypie_takes_it(
+    capsys: pytest.CaptureFixture[str], order_by: str, first: str
+) -> None:
+    # tastypie refuses `order_by=+pair` (400): ascending goes out as the bare name.
+    argv = ("--sandbox", "rates", "list", "--order-by", order_by, "--max-items", "1")
+    code, out, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    assert [rate["pair"] for rate in json.loads(out)] == [first]
 
 
 @pytest.mark.parametrize(
@@ -301,18 +315,62 @@ def test_an_ended_session_logs_in_again_when_it_can(
 
 
 def test_a_token_file_that_holds_no_token_is_a_usage_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    base_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "token.json"
     path.write_text('{"not": "a token"}')
-    code, _, err = run(capsys, "--sandbox", "--token-file", str(path), "orders", "list")
+    code, _, err = run(capsys, "--token-file", str(path), "orders", "list")
     assert code == 2
     assert "does not hold a stored token" in err
-    code, _, err = run(
-        capsys, "--sandbox", "--token-file", str(tmp_path / "no" / "t.json"), "login"
-    )
+    code, _, err = run(capsys, "--token-file", str(tmp_path / "no" / "t.json"), "login")
     assert code == 2
     assert "no such directory" in err
+
+
+def test_a_token_file_with_a_line_break_in_a_token_is_a_usage_error(
+    base_url: str, sandbox: BitySandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "token.json"
+    path.write_text(json.dumps({"access_token": "LEAKpart\r\nX-Evil: 1", "token_type": "Bearer"}))
+    path.chmod(0o600)
+    code, out, err = run(capsys, "--token-file", str(path), "orders", "list")
+    assert (code, out) == (2, "")
+    assert "does not hold a stored token" in err
+    assert "LEAKpart" not in err
+    assert "X-Evil" not in err
+    assert sandbox.requests_to("/api/v1/order/") == []
+
+
+@pytest.mark.parametrize("expired", [False, True])
+def test_a_command_with_no_stored_session_says_to_log_in(
+    base_url: str,
+    sandbox: BitySandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    expired: bool,
+) -> None:
+    # No password to log in with: the token file is the only way, and it holds no session.
+    monkeypatch.delenv("BITY_USERNAME")
+    monkeypatch.delenv("BITY_PASSWORD")
+    path = tmp_path / "token.json"
+    if expired:  # a session that cannot be renewed: no refresh token, and past its expiry
+        write_token_file(
+            path,
+            Token(access_token="old-access", expires_at=datetime(2020, 1, 1, tzinfo=timezone.utc)),
+        )
+    code, out, err = run(capsys, "orders", "list", "--token-file", str(path))
+    what = "the stored session has expired" if expired else "no stored session"
+    assert (code, out) == (2, "")  # usage: credentials are missing, nothing was sent
+    assert err == (
+        f"error: {what}: run `bityclient login --token-file {path}` "
+        "(or set BITY_USERNAME and BITY_PASSWORD to log in as part of the command)\n"
+    )
+    assert sandbox.requests_to("/api/v1/order/") == []
+    assert token_posts(sandbox) == 0
+    # The same through BITY_TOKEN_FILE.
+    monkeypatch.setenv("BITY_TOKEN_FILE", str(path))
+    assert run(capsys, "orders", "list")[2] == err
 
 
 @pytest.mark.parametrize("command", [["orders", "list"], ["login"]])
@@ -340,13 +398,42 @@ def test_sandbox_runs_leave_the_environments_token_file_alone(
         assert json.loads(out)["token_file"] is None
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["login", "--token-file", "{path}"],
+        ["--token-file", "{path}", "login"],
+        ["orders", "list", "--token-file", "{path}"],
+        ["rates", "list", "--max-items", "1", "--token-file", "{path}"],
+    ],
+)
+def test_sandbox_runs_refuse_an_explicit_token_file(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    # The file holds the real session: a sandbox token written there would be sent to
+    # bity.com by the next real command. Refused, not ignored: nothing is stored.
+    path = tmp_path / "real-session.json"
+    write_token_file(path, Token(access_token="realAccessKEEP1", refresh_token="realRefreshKEEP1"))
+    before = path.read_bytes()
+    argv = [arg.replace("{path}", str(path)) for arg in command]
+    code, out, err = run(capsys, "--sandbox", *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: --token-file cannot be used with --sandbox: ")
+    assert "bityclient sandbox" in err
+    assert path.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [path]
+    assert "realAccess" not in err
+
+
 def test_a_token_file_others_may_read_is_warned_about(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    base_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "token.json"
-    assert main(["--sandbox", "login", "--token-file", str(path)]) == 0
+    assert main(["login", "--token-file", str(path)]) == 0
     path.chmod(0o644)
-    code, _, err = run(capsys, "--sandbox", "--token-file", str(path), "orders", "list")
+    code, _, err = run(capsys, "--token-file", str(path), "orders", "list")
     assert code == 0
     assert "chmod 600" in err
 

@@ -94,8 +94,8 @@ def test_rate_list_sample() -> None:
 
 
 def test_timestamps_without_zone_are_read_as_utc() -> None:
-    # Decision (documented in bityclient/_models.py): Bity's zone-less timestamps are
-    # read as UTC and exposed as timezone-aware UTC datetimes.
+    # The package converter (a client's default, `server_timezone=timezone.utc`) reads
+    # Bity's zone-less timestamps as UTC; see test_server_timezone.py for other zones.
     rate = converter.structure(bity_fixture("rate_we_buy_ETHBTC.json"), PairRate)
     assert rate.timestamp == datetime(2018, 4, 20, 9, 22, 6, 120138, tzinfo=UTC)
     assert rate.timestamp.utcoffset() == timedelta(0)

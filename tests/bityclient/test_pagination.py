@@ -69,14 +69,26 @@ async def test_walks_every_page_with_limit_offset_and_order_by(
     ids = [order.id async for order in paginator]
     assert ids == ["1", "2", "3", "4", "5"]
     raw = [call.request.url.raw_path for call in route.calls]
-    # `+` reaches the server as %2B, on the first page and on pages from `next` links,
-    # even where the link wrote it as a literal `+`.
+    # Ascending reaches tastypie as the bare field name (it refuses `+id`), on the first
+    # page and on pages from `next` links, whatever the link wrote.
     assert raw == [
-        b"/api/v1/order/?limit=2&order_by=%2Bid",
-        b"/api/v1/order/?limit=2&order_by=%2Bid&offset=2",
-        b"/api/v1/order/?limit=2&order_by=%2Bid&offset=4",
+        b"/api/v1/order/?limit=2&order_by=id",
+        b"/api/v1/order/?limit=2&order_by=id&offset=2",
+        b"/api/v1/order/?limit=2&order_by=id&offset=4",
     ]
     assert all(call.request.headers["Authorization"] == "Bearer access-1" for call in route.calls)
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [("+pair", b"order_by=pair"), ("pair", b"order_by=pair"), ("-pair", b"order_by=-pair")],
+)
+async def test_order_by_is_sent_as_tastypie_takes_it(
+    router: respx.MockRouter, bity: BityClient, given: str, sent: bytes
+) -> None:
+    route = router.get("/api/v1/rate2/").respond(200, json=bity_fixture("rates_list.json"))
+    await bity.rates.list(order_by=given)
+    assert route.calls.last.request.url.raw_path == b"/api/v1/rate2/?" + sent
 
 
 async def test_descending_order_and_explicit_offset(

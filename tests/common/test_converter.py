@@ -6,6 +6,7 @@ import enum
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 import attrs
 import cattrs
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common import OpenIntEnum, make_converter, parse_datetime, to_bool, to_decimal, to_int
+from common._converter import wall_time_to_utc
 
 # --- to_decimal -------------------------------------------------------------------------
 
@@ -176,6 +178,24 @@ def test_parse_datetime_without_zone_stays_naive() -> None:
 
 def test_parse_datetime_with_space_separator_and_no_zone() -> None:
     assert parse_datetime("2018-06-20 10:28:05") == datetime(2018, 6, 20, 10, 28, 5)
+
+
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2100, 12, 30)),
+    st.sampled_from(
+        [ZoneInfo("Europe/Zurich"), ZoneInfo("America/New_York"), timezone(timedelta(hours=-3))]
+    ),
+)
+def test_wall_time_to_utc_gives_what_astimezone_gives(wall: datetime, zone: object) -> None:
+    # Any wall-clock time, folds and the hours skipped or repeated at DST changes included.
+    assert isinstance(zone, (ZoneInfo, timezone))
+    expected = wall.replace(tzinfo=zone).astimezone(timezone.utc)
+    got = wall_time_to_utc(wall.replace(tzinfo=timezone.utc), zone)
+    assert got == expected
+    assert got.tzinfo is timezone.utc
+    assert wall_time_to_utc(wall.replace(tzinfo=timezone.utc), timezone.utc) == wall.replace(
+        tzinfo=timezone.utc
+    )
 
 
 def test_parse_datetime_passes_a_datetime_through() -> None:

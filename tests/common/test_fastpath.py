@@ -12,6 +12,7 @@ import linecache
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import cattrs
@@ -30,7 +31,7 @@ from bitexgate import (
 )
 from bitexgate._models import CONVERTER, configure_converter
 from bityclient import InputTransaction, OutputTransaction, PairRate, Rate
-from bityclient._decode import bity_datetime, converter, make_bity_converter
+from bityclient._decode import bity_datetime, converter, converter_for, make_bity_converter
 from common import make_converter, parse_datetime
 from common._converter import parse_common_datetime
 from common._fastpath import _adopts_dict
@@ -38,6 +39,10 @@ from tests.conftest import fixture_json
 
 GATEWAY_STRICT = configure_converter(make_converter(strict=True))
 BITY_STRICT = make_bity_converter(strict=True)
+#: A server that writes its zone-less timestamps in Swiss time, not UTC.
+ZURICH = ZoneInfo("Europe/Zurich")
+BITY_ZURICH = converter_for(ZURICH)
+BITY_ZURICH_STRICT = make_bity_converter(strict=True, server_timezone=ZURICH)
 
 
 def first(data: Any) -> dict[str, Any]:
@@ -64,8 +69,14 @@ CASES: list[tuple[cattrs.Converter, type[Any], dict[str, Any]]] = [
     (converter, PairRate, first(fixture_json("bityclient", "rate_we_sell_ETHBTC.json"))),
     (converter, InputTransaction, dict(ORDER["inputtransactions"][0])),
     (converter, OutputTransaction, dict(ORDER["outputtransactions"][0])),
+    (BITY_ZURICH, Rate, first(fixture_json("bityclient", "rates_list.json"))),
+    (BITY_ZURICH, PairRate, first(fixture_json("bityclient", "rate_we_sell_ETHBTC.json"))),
 ]
-STRICT_OF = {id(CONVERTER): GATEWAY_STRICT, id(converter): BITY_STRICT}
+STRICT_OF = {
+    id(CONVERTER): GATEWAY_STRICT,
+    id(converter): BITY_STRICT,
+    id(BITY_ZURICH): BITY_ZURICH_STRICT,
+}
 
 TIMESTAMPS = st.sampled_from(
     [
@@ -73,6 +84,9 @@ TIMESTAMPS = st.sampled_from(
         "2021-05-20T14:42:15Z",
         "2021-05-20T14:42:15.210Z",
         "2021-05-20T14:42:15.210193",
+        "2021-01-20T14:42:15.210193",
+        "2021-10-31T02:30:15.210193",  # twice in Zurich: clocks go back at 03:00
+        "2021-03-28T02:30:15.210193",  # never in Zurich: clocks go forward at 02:00
         "2021-05-20T14:42:15",
         "2021-05-20 14:42:15.210193",
         "2021-05-20T14:42:15.210193+02:00",
@@ -253,10 +267,11 @@ def test_the_quick_datetime_reader_agrees_with_the_general_one(text: str) -> Non
         assert general is not None
         assert quick == general
         assert quick.tzinfo == general.tzinfo
-    quick_utc = parse_common_datetime(text, naive_as_utc=True)
-    if quick_utc is not None:
-        assert quick_utc == bity_datetime(text)
-        assert quick_utc.tzinfo is timezone.utc
+    for zone in (timezone.utc, ZURICH):
+        quick_zoned = parse_common_datetime(text, naive_zone=zone)
+        if quick_zoned is not None:
+            assert quick_zoned == bity_datetime(text, zone=zone)
+            assert quick_zoned.tzinfo is timezone.utc
 
 
 @given(

@@ -165,11 +165,19 @@ async def test_a_disabled_pair(http: httpx.AsyncClient, sandbox: BitySandbox) ->
 
 
 async def test_rates_sort_and_page(http: httpx.AsyncClient) -> None:
-    page = (await http.get("/api/v1/rate2/?order_by=%2Bpair&limit=3&offset=3")).json()
+    page = (await http.get("/api/v1/rate2/?order_by=pair&limit=3&offset=3")).json()
     assert [rate["pair"] for rate in page["objects"]] == ["BTCREP", "CHFBTC", "CHFETH"]
-    assert page["meta"]["next"] == "/api/v1/rate2/?order_by=%2Bpair&limit=3&offset=6"
+    assert page["meta"]["next"] == "/api/v1/rate2/?order_by=pair&limit=3&offset=6"
     by_rate = (await http.get("/api/v1/rate2/?order_by=-rate&limit=1")).json()
     assert by_rate["objects"][0]["pair"] == "BTCCHF"
+
+
+async def test_rates_refuse_a_plus_before_the_field_as_tastypie_does(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.get("/api/v1/rate2/?order_by=%2Bpair")
+    assert response.status_code == 400
+    assert response.json() == {"error": "No matching '+pair' field for ordering on."}
 
 
 async def test_extreme_rates_and_amounts_are_exact(
