@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -19,7 +18,7 @@ from common import (
     ValidationError,
 )
 from common._clock import ServerClock
-from common._validation import seconds
+from common._validation import offset_seconds, seconds
 from common._version import __version__
 
 from ._auth import MAX_SIGNATURE_WINDOW, GatewayAuth
@@ -90,17 +89,9 @@ class BitexGateClient:
                     field, "must not contain surrounding whitespace or control characters"
                 )
         seconds("signature_window", signature_window, maximum=MAX_SIGNATURE_WINDOW)
-        if clock_offset is not None and (
-            isinstance(clock_offset, bool)
-            or not isinstance(clock_offset, (int, float))
-            or not math.isfinite(clock_offset)
-            or abs(clock_offset) > MAX_CLOCK_OFFSET
-        ):
-            raise ValidationError(
-                "clock_offset",
-                f"must be a number of seconds within +-{MAX_CLOCK_OFFSET:g}, got {clock_offset!r}",
-            )
-        server_clock = ServerClock(None if clock_offset is None else float(clock_offset))
+        if clock_offset is not None:
+            clock_offset = offset_seconds("clock_offset", clock_offset, limit=MAX_CLOCK_OFFSET)
+        server_clock = ServerClock(clock_offset)
         self._auth = GatewayAuth(
             api_key, secret, window=signature_window, clock=clock, server_clock=server_clock
         )

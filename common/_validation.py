@@ -25,6 +25,7 @@ __all__ = [
     "amount",
     "decimal_value",
     "fraction",
+    "offset_seconds",
     "optional_text",
     "required_text",
     "seconds",
@@ -116,6 +117,16 @@ def seconds(
     low = "from 0 to" if allow_zero else "greater than 0 and at most"
     rule = f"must be a number of seconds {low} {maximum:g}"
     return _real(field, value, rule, maximum=maximum, allow_zero=allow_zero)
+
+
+def offset_seconds(field: str, value: Any, *, limit: float = MAX_SECONDS) -> float:
+    """A number of seconds either way (an int or a float), from `-limit` to `limit`."""
+    rule = f"must be a number of seconds from -{limit:g} to {limit:g}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(field, f"{rule}, got {shown(value)}")
+    if not -limit <= value <= limit:  # never true for nan
+        raise ValidationError(field, f"{rule}, got {shown(value)}")
+    return float(value)
 
 
 def fraction(field: str, value: Any) -> float:
