@@ -11,7 +11,6 @@ where body is the exact JSON text of a POST and empty for a GET.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import time
@@ -31,19 +30,24 @@ MAX_SIGNATURE_WINDOW = 300.0
 
 #: The statuses of a refused signature: DRF answers 403 unless its auth sets WWW-Authenticate.
 _REFUSED = frozenset({401, 403})
+#: Answers that a proxy or load balancer may write, with its own clock: not read for the time.
+_NOT_THE_SERVERS = frozenset({429, 500, 502, 503, 504})
 
 
-@functools.lru_cache(maxsize=8)
 def _keyed(secret: str) -> hmac.HMAC:
-    """An HMAC-SHA256 already keyed with `secret`, for `sign` to copy (keying is half the cost)."""
+    """An HMAC-SHA256 keyed with `secret`, to copy for each signature (keying is half the cost)."""
     return hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+
+def _signature(keyed: hmac.HMAC, api_key: str, path: str, timeout: int, body: bytes) -> str:
+    mac = keyed.copy()
+    mac.update(b"".join((api_key.encode(), path.encode(), str(timeout).encode(), body)))
+    return mac.hexdigest()
 
 
 def sign(*, secret: str, api_key: str, path: str, timeout: int, body: bytes = b"") -> str:
     """The `X-Sign` value: hex HMAC-SHA256 of key + path + timeout + body."""
-    mac = _keyed(secret).copy()
-    mac.update(b"".join((api_key.encode(), path.encode(), str(timeout).encode(), body)))
-    return mac.hexdigest()
+    return _signature(_keyed(secret), api_key, path, timeout, body)
 
 
 def deadline_ms(now: float, window: float) -> int:
@@ -54,12 +58,13 @@ def deadline_ms(now: float, window: float) -> int:
 class GatewayAuth(httpx.Auth):
     """Signs each request as it is sent, so every retry gets a fresh deadline.
 
-    The signature covers `request.content`: the very bytes httpx sends. The
-    deadline is set on the server's clock, as estimated by `server_clock` from the
-    `Date` of the answers (the latest time it may show, so a clock behind the
-    server's costs no part of the window). A refusal (401 or 403) that may be down
-    to the deadline is marked on the response for the transport, which signs the
-    request again and resends it (see `common._clock.judge_refusal`).
+    The signature (`sign`, with the key prepared once) covers `request.content`:
+    the very bytes httpx sends. The deadline is set on the server's clock, as
+    estimated by `server_clock` from the `Date` of the answers: the latest time it
+    may show, so a clock behind the server's costs no part of the window. A
+    refusal (401 or 403) proven to be down to the deadline is marked on the
+    response for the transport, which signs the request again and resends it
+    (see `common._clock.judge_refusal`).
     """
 
     requires_request_body = True
@@ -75,7 +80,7 @@ class GatewayAuth(httpx.Auth):
     ) -> None:
         seconds("window", window, maximum=MAX_SIGNATURE_WINDOW)
         self._api_key = api_key
-        self._secret = secret
+        self._keyed = _keyed(secret)
         self._window = window
         self._clock = clock
         self.server_clock = server_clock if server_clock is not None else ServerClock()
@@ -89,23 +94,20 @@ class GatewayAuth(httpx.Auth):
         timeout = deadline_ms(sent_at + offset, self._window)
         request.headers["X-Key"] = self._api_key
         request.headers["X-Timeout"] = str(timeout)
-        request.headers["X-Sign"] = sign(
-            secret=self._secret,
-            api_key=self._api_key,
-            path=request.url.path,
-            timeout=timeout,
-            body=request.content,
+        request.headers["X-Sign"] = _signature(
+            self._keyed, self._api_key, request.url.path, timeout, request.content
         )
         response = yield request
         received_at = self._clock()
-        self.server_clock.observe(
-            response.headers.get("date"), sent_at=sent_at, received_at=received_at
-        )
+        if response.status_code in _NOT_THE_SERVERS:
+            return
+        date = response.headers.get("date")
+        self.server_clock.observe(date, sent_at=sent_at, received_at=received_at)
         if response.status_code in _REFUSED:
             miss = judge_refusal(
                 deadline=timeout / 1000,
                 signed_offset=offset,
-                received_at=received_at,
+                refusal_date=self.server_clock.parse(date),
                 clock=self.server_clock,
             )
             if miss is not None:

@@ -1,26 +1,32 @@
 """What this machine knows of a server's clock, learnt from the `Date` headers of its answers.
 
-A `Date` header names the second in which the server wrote its answer: the
-server's time then lay in `[D, D + 1)`. The answer was written after this machine
-sent the request (local time `sent_at`) and before the answer arrived (local time
-`received_at`), so the offset `server - local` lies in
+A `Date` header names a whole second of the server's clock, and some servers
+write one they refresh only once a second (uvicorn does): when the server wrote
+its answer, its clock lay in `[D, D + 1 + DATE_LAG)`. The answer was written
+after this machine sent the request (local time `sent_at`) and before the answer
+arrived (local time `received_at`), so the offset `server - local` lies in
 
-    [D - received_at, D + 1 - sent_at)
+    [D - received_at, D + 1 + DATE_LAG - sent_at)
 
-Each answer gives such an interval; their intersection narrows as answers fall
-at different points of a second, to about one round trip wide. An interval that
-does not meet the others means a clock was stepped: the estimate starts again
-from it.
+Each answer gives such an interval; their intersection narrows as answers fall at
+different points of a second. Both ends stay true whatever the phase of the
+server's `Date` refresh, so the estimate can be wide but is never wrong. Bounds
+loosen by `DRIFT` a second as they age, so a clock stepped by a little is
+followed; an interval that does not meet the others means a clock was stepped by
+more: the estimate starts again from it.
 """
 
 from __future__ import annotations
 
 import email.utils
 import math
+import time
+from collections.abc import Callable
 
 import attrs
 
 __all__ = [
+    "DATE_LAG",
     "DEADLINE_MISS",
     "DeadlineMiss",
     "ServerClock",
@@ -32,7 +38,12 @@ __all__ = [
 #: The key, in a refused response's `extensions`, of the `DeadlineMiss` its auth judged.
 DEADLINE_MISS = "common.deadline_miss"
 
-#: How much further ahead than its window a deadline may lie before a refusal is put on it.
+#: How long a server may keep writing the same `Date` after its second has passed.
+DATE_LAG = 1.0
+#: How fast an estimate loosens as it ages (seconds per second: 1 ms a second).
+DRIFT = 0.001
+#: How much further ahead than its window a deadline must have lain for a refusal
+#: to be put on this machine's clock being ahead.
 AHEAD_TOLERANCE = 1.0
 
 
@@ -52,7 +63,7 @@ def date_header_epoch(value: str | None) -> float | None:
 
 def offset_bounds(date: float, *, sent_at: float, received_at: float) -> tuple[float, float]:
     """The interval of `server - local` offsets consistent with one answer's `Date`."""
-    return date - received_at, date + 1.0 - sent_at
+    return date - received_at, date + 1.0 + DATE_LAG - sent_at
 
 
 @attrs.define
@@ -65,8 +76,11 @@ class ServerClock:
     """
 
     fixed_offset: float | None = None
+    #: Ages the bounds (monotonic seconds); a test may pass its own.
+    monotonic: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
     _low: float = attrs.field(default=-math.inf, init=False)
     _high: float = attrs.field(default=math.inf, init=False)
+    _updated_at: float = attrs.field(default=0.0, init=False)
     _last_date: tuple[str, float | None] = attrs.field(default=("", None), init=False)
 
     @property
@@ -81,7 +95,8 @@ class ServerClock:
             return self.fixed_offset, self.fixed_offset
         if not math.isfinite(self._high):
             return 0.0, 0.0
-        return self._low, self._high
+        slack = DRIFT * max(0.0, self.monotonic() - self._updated_at)
+        return self._low - slack, self._high + slack
 
     @property
     def offset(self) -> float:
@@ -95,38 +110,39 @@ class ServerClock:
         low, high = self.bounds
         return (high - low) / 2
 
-    def latest(self, local: float) -> float:
-        """The latest time the server's clock may show when the local clock shows `local`."""
-        return local + self.bounds[1]
-
     def observe(self, date_header: str | None, *, sent_at: float, received_at: float) -> None:
         """Narrow the estimate with one answer's `Date`, sent and received at these local times."""
         if self.fixed_offset is not None or received_at < sent_at:
             return
+        date = self.parse(date_header)
+        if date is None:
+            return
+        new_low, new_high = offset_bounds(date, sent_at=sent_at, received_at=received_at)
+        low, high = self.bounds
+        if not self.known or new_low > high or new_high < low:  # a clock was stepped
+            low, high = new_low, new_high
+        else:
+            low, high = max(low, new_low), min(high, new_high)
+        self._low, self._high, self._updated_at = low, high, self.monotonic()
+
+    def parse(self, date_header: str | None) -> float | None:
+        """The epoch seconds of a `Date` header (the last one read is kept), or None."""
         cached_text, date = self._last_date
         if date_header != cached_text:  # the header changes once a second: parse it then
             date = date_header_epoch(date_header)
             self._last_date = (date_header or "", date)
-        if date is None:
-            return
-        low, high = offset_bounds(date, sent_at=sent_at, received_at=received_at)
-        if low > self._high or high < self._low:  # a clock was stepped: start again
-            self._low, self._high = low, high
-        else:
-            self._low, self._high = max(self._low, low), min(self._high, high)
+        return date
 
 
 @attrs.frozen
 class DeadlineMiss:
-    """Why a refused request that carried a signed deadline may have been refused for its timing.
+    """Why a refused request that carried a signed deadline was refused for its timing.
 
-    `late`: the answer came when the server's clock may already have passed the
-    deadline. Otherwise the deadline lay too far ahead of the server's clock.
-    `certain` says the clock estimate leaves no doubt about it.
+    `late`: the server's clock had passed the deadline when it wrote the refusal.
+    Otherwise the deadline lay too far ahead of the server's clock.
     """
 
     late: bool
-    certain: bool
     clock_offset: float
     clock_uncertainty: float
 
@@ -135,23 +151,24 @@ def judge_refusal(
     *,
     deadline: float,
     signed_offset: float,
-    received_at: float,
+    refusal_date: float | None,
     clock: ServerClock,
 ) -> DeadlineMiss | None:
-    """Whether a refusal of a request signed with `deadline` may be down to its timing.
+    """Whether a refusal of a request signed with `deadline` is proven to be down to its timing.
 
     `deadline` is in the server's epoch seconds, `signed_offset` the server-clock
-    offset it was signed with, `received_at` the local time the refusal arrived;
-    `clock` has already seen that refusal's `Date`. A refusal that came before the
-    deadline (by the latest the server's clock can show) and whose deadline was
-    not far ahead of that clock is about the credentials, not the timing: None.
+    offset it was signed with, `refusal_date` the refusal's own `Date` (epoch
+    seconds); `clock` has already seen it. Late: that `Date` is at or past the
+    deadline, so the server's clock had passed it when the refusal was written.
+    Ahead: the deadline lay more than `AHEAD_TOLERANCE` beyond the window ahead of
+    the latest time the server's clock can have shown. Anything short of that is
+    about the credentials (None), so a wrong key or secret is never resent or
+    blamed on the clock, however slow the link.
     """
-    low, high = clock.bounds
+    high = clock.bounds[1]
     offset, uncertainty = clock.offset, clock.uncertainty
-    if received_at + high >= deadline:
-        certain = clock.known and received_at + low >= deadline
-        return DeadlineMiss(True, certain, offset, uncertainty)
-    if signed_offset - high > AHEAD_TOLERANCE:
-        certain = clock.known and signed_offset - high > 2 * AHEAD_TOLERANCE
-        return DeadlineMiss(False, certain, offset, uncertainty)
+    if refusal_date is not None and refusal_date >= deadline:
+        return DeadlineMiss(True, offset, uncertainty)
+    if clock.fixed_offset is None and clock.known and signed_offset - high > AHEAD_TOLERANCE:
+        return DeadlineMiss(False, offset, uncertainty)
     return None

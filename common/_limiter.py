@@ -8,13 +8,18 @@ window is short refuses the requests at the back of it. So the cap adapts, as th
 concurrency limiters of service meshes do (additive increase, multiplicative
 decrease, driven by latency rather than by failures alone):
 
-- it starts low and doubles each round while answers are fast ("slow start");
-- an answer slower than `latency_target`, or a failure that says the server is
-  overloaded or the request was late (`dropped`), shrinks it: to the share of the
-  limit that would have met the target, and by half for a drop; at most once per
-  round, so one slow burst is not counted many times over;
-- afterwards, each fast answer while the cap is in use grows it by `1 / limit`
-  (about one more request per round), up to `max_limit`.
+- it starts low and doubles each round while answers are prompt ("slow start");
+- an answer that waited, beyond the quickest answer of the last half minute or
+  so (the round trip and the server's own work, which no cap shortens), longer
+  than `latency_target`, or a failure that says the server is overloaded or the
+  request was late (`dropped`), shrinks it: to the share of the limit that would
+  have met the target, and by half for a drop; at most once per round, so one
+  slow burst is not counted many times over;
+- afterwards, each prompt answer while the cap holds requests back grows it by
+  `1 / limit` (about one more request per round), up to `max_limit`.
+
+A far server, whose every answer takes longer than the target, is not throttled
+for it: only the wait that more requests in flight add counts.
 
 Requests beyond the cap wait in order of arrival, before they are signed.
 """
@@ -37,6 +42,8 @@ INITIAL_ADAPTIVE_LIMIT = 8
 #: The most a single cut takes away (a share of the limit), and a drop's cut.
 _SLOWEST_CUT = 0.5
 _DROP_CUT = 0.5
+#: How long the quickest answer seen stands as the baseline (two periods of it, at most).
+BASELINE_PERIOD = 15.0
 
 
 @attrs.frozen
@@ -80,6 +87,8 @@ class ConcurrencyLimit:
         self._slow_start = latency_target is not None
         self._last_cut = -math.inf
         self._last_full = -math.inf  # when the cap was last reached
+        self._quickest = self._previous_quickest = math.inf
+        self._period_started = clock()
 
     def __repr__(self) -> str:
         kind = f"adaptive, target {self._target:g}s" if self._target else "fixed"
@@ -113,18 +122,26 @@ class ConcurrencyLimit:
                 self._last_full = self._clock()
             return Permit(self._clock())
         self._last_full = self._clock()
-        waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.append(waiter)
+        # A timer, not asyncio.wait_for: on Python 3.10 and 3.11 wait_for swallows a
+        # cancellation that arrives as the place is handed over, and the request
+        # would then be sent by a task its caller had cancelled.
+        timer = loop.call_later(timeout, _expire, waiter) if timeout is not None else None
         try:
-            await asyncio.wait_for(asyncio.shield(waiter), timeout)
+            await waiter
         except BaseException:
-            if waiter.done() and not waiter.cancelled():
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 self._in_flight -= 1  # the place was handed over just as we gave up
                 self._wake()
             else:
                 waiter.cancel()
                 self._discard(waiter)
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
         return Permit(self._clock())
 
     def release(self, permit: Permit, *, answered: bool, dropped: bool = False) -> None:
@@ -146,20 +163,33 @@ class ConcurrencyLimit:
             return
         if permit.granted_at < self._last_cut:
             return  # granted before the last cut: what it saw has been acted on
+        waited = None if latency is None else latency - self._baseline(latency)
         share = 1.0
         if dropped:
             share = _DROP_CUT
-        elif latency is not None and latency > target:
-            share = max(target / latency, _SLOWEST_CUT)
+        elif waited is not None and waited > target:
+            share = max(target / waited, _SLOWEST_CUT)
         if share < 1.0:  # once a round: later permits were granted before this cut
             self._limit = max(float(self._min), self._limit * share)
             self._last_cut = self._clock()
             self._slow_start = False
             return
-        if latency is None or not in_use:
+        if waited is None or not in_use:
             return
         step = 1.0 if self._slow_start else 1.0 / self._limit
         self._limit = min(float(self._max), self._limit + step)
+
+    def _baseline(self, latency: float) -> float:
+        """The quickest answer of the last one or two periods, this one included."""
+        now = self._clock()
+        elapsed = now - self._period_started
+        if elapsed >= BASELINE_PERIOD:
+            kept = self._quickest if elapsed < 2 * BASELINE_PERIOD else math.inf
+            self._previous_quickest, self._quickest = kept, latency
+            self._period_started = now
+        else:
+            self._quickest = min(self._quickest, latency)
+        return min(self._quickest, self._previous_quickest)
 
     def _wake(self) -> None:
         while self._waiters and self._in_flight < self.limit:
@@ -168,7 +198,14 @@ class ConcurrencyLimit:
                 continue
             self._in_flight += 1
             waiter.set_result(None)
+        if self._waiters or self._in_flight >= self.limit:
+            self._last_full = self._clock()  # the cap still holds requests back
 
     def _discard(self, waiter: asyncio.Future[None]) -> None:
         with contextlib.suppress(ValueError):  # already taken off by _wake
             self._waiters.remove(waiter)
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(asyncio.TimeoutError())

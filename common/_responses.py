@@ -151,13 +151,13 @@ def signature_window_error(error: APIStatusError, miss: DeadlineMiss) -> Signatu
     """`error`, a refused signed request, as the `SignatureWindowError` its timing explains."""
     clock = (
         f"the server's clock is {miss.clock_offset:+.3f} s from this machine's "
-        f"(estimated from its Date headers, within {miss.clock_uncertainty:.3f} s)"
+        f"(within {miss.clock_uncertainty:.3f} s)"
     )
     if miss.late:
-        sure = "had passed" if miss.certain else "may have passed"
         why = (
-            f"Its X-Timeout deadline {sure} on the server's clock when it answered: {clock}. "
-            "Either it waited too long on the way (load) or this machine's clock is behind."
+            "Its X-Timeout deadline had passed on the server's clock when the server wrote "
+            f"this answer (by its Date header): {clock}. It waited too long on the way (load, "
+            "a slow link) or this machine's clock is behind."
         )
     else:
         why = (

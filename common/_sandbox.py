@@ -138,12 +138,26 @@ class SandboxControls:
         self._journal: collections.deque[RecordedRequest] = collections.deque(maxlen=journal_size)
         self._faults: list[_ArmedFault] = []
         self._epoch_clock = epoch_clock
+        self._date_phase: float | None = None
         self._service_time = 0.0
         self._workers: asyncio.Semaphore | None = None
 
     def http_date(self) -> str:
         """The `Date` header for an answer written now, by the sandbox's clock."""
-        return email.utils.formatdate(self._epoch_clock(), usegmt=True)
+        now = self._epoch_clock()
+        if self._date_phase is not None:  # the Date of the last once-a-second refresh
+            now = math.floor(now - self._date_phase) + self._date_phase
+        return email.utils.formatdate(now, usegmt=True)
+
+    def refresh_date_each_second(self, phase: float | None = 0.85) -> None:
+        """Write the `Date` a server refreshes once a second, `phase` into each second.
+
+        uvicorn does this: its `Date` can lag the time by up to a second. `None`
+        writes the exact second again.
+        """
+        if phase is not None and not 0 <= phase < 1:
+            raise ValueError(f"phase must be from 0 to 1 (excluded), got {phase!r}")
+        self._date_phase = phase
 
     def throttle(self, seconds_per_request: float, *, workers: int = 1) -> None:
         """Serve like a busy server: `workers` requests at a time, each taking this long.

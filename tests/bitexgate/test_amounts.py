@@ -148,3 +148,27 @@ async def test_an_amount_with_a_huge_exponent_in_an_answer_is_a_decode_error() -
             with pytest.raises(DecodeError) as caught:
                 await gw.wallets.list()
     assert "1E+999999999" in caught.value.text
+
+
+async def test_a_withdrawal_net_of_its_fee_is_not_compared_on_its_amount() -> None:
+    """With fee_payer=2 the answer may show the amount less the fee: the reference is silent."""
+    answer = {**fixture_json("bitexgate", "withdraw_create.json"), "amount": "21.00000000"}
+    with respx.mock(base_url=BASE_URL) as router:
+        router.post("/api/gateway/withdraw/create").respond(201, json=answer)
+        async with BitexGateClient(api_key=API_KEY, secret=SECRET) as gw:
+            withdrawal = await gw.withdrawals.create(
+                ticker="USDT",
+                network="tron",
+                address="TR4d6N2HoC3Annqt2JK6HhQWuNARMNx5pW",
+                amount=22,
+                fee_payer=2,
+            )
+            assert withdrawal.amount == Decimal("21")
+            with pytest.raises(AmountMismatchError):
+                await gw.withdrawals.create(
+                    ticker="USDT",
+                    network="tron",
+                    address="TR4d6N2HoC3Annqt2JK6HhQWuNARMNx5pW",
+                    amount=22,
+                    fee_payer=1,
+                )
