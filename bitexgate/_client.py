@@ -28,8 +28,8 @@ __all__ = ["DEFAULT_BASE_URL", "BitexGateClient"]
 
 DEFAULT_BASE_URL = "https://www.bitexbit.com"
 
-#: The share of the signature window that answers should come back within; the
-#: in-flight cap shrinks when they are slower, so that none arrives too late.
+#: The share of the signature window that answers may wait (beyond the quickest recent
+#: answer) before the in-flight cap shrinks, so that no request arrives too late.
 LATENCY_SHARE = 0.6
 #: The largest `clock_offset` accepted (a day): beyond it the clock is broken, not skewed.
 MAX_CLOCK_OFFSET = 86_400.0
@@ -57,10 +57,11 @@ class BitexGateClient:
     pass `clock_offset=` to fix it instead (for a server whose `Date` is written
     by a proxy with another clock). Requests wait *before* they are signed while
     the in-flight cap is reached; the cap adapts, up to `max_in_flight` (the
-    connection pool's size, 100), so that answers keep coming within
-    `LATENCY_SHARE` of the window. A request refused because its deadline had
-    passed (or lay too far ahead) on the server's clock is signed again and
-    resent, GET or POST, within `retry`: the server did not act on it. With your
+    connection pool's size, 100), so that answers wait no longer than
+    `LATENCY_SHARE` of the window. A request refused when its deadline had
+    passed on the server's clock (by the refusal's own `Date`), or lay too far
+    ahead of it, is signed again and resent, GET or POST, within `retry`: the
+    server did not act on it. With your
     own `http_client`, set `max_in_flight` to that client's `max_connections` if
     you changed them.
     """
