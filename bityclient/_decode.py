@@ -17,7 +17,14 @@ import cattrs
 import httpx
 from cattrs.gen import make_dict_structure_fn, override
 
-from common import DecodeError, decode_json, make_converter, parse_datetime, structure
+from common import (
+    DecodeError,
+    decode_json,
+    make_converter,
+    parse_datetime,
+    response_text,
+    structure,
+)
 from common._converter import parse_common_datetime
 from common._fastpath import FAST_DATETIME
 
@@ -190,7 +197,7 @@ def decode_grant(
         raise DecodeError(
             f"{request.method} {request.url}: the answer does not decode as a token "
             f"({redact_secrets(reason)}); token values are masked in `text`",
-            text=redact_secrets(response.text),
+            text=redact_secrets(response_text(response)),
             status_code=response.status_code,
             method=request.method,
             url=str(request.url),

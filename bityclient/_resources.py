@@ -10,7 +10,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from common import DecodeError, TimeoutTypes, Transport, decode_created, query_of_link
+from common import (
+    DecodeError,
+    TimeoutTypes,
+    Transport,
+    decode_created,
+    query_of_link,
+    response_text,
+)
 
 from . import _validation as check
 from ._decode import ActivationBody, ListBody, converter, decode
@@ -79,7 +86,7 @@ def _paginate(
         except ValueError:
             raise DecodeError(
                 f"GET {response.request.url}: meta.next is not a URL: {body.meta.next!r}",
-                text=response.text,
+                text=response_text(response),
                 status_code=response.status_code,
                 method="GET",
                 url=str(response.request.url),

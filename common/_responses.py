@@ -36,6 +36,7 @@ __all__ = [
     "describe_error_body",
     "error_from_response",
     "parse_retry_after",
+    "response_text",
     "structure",
     "structure_list",
 ]
@@ -65,9 +66,46 @@ def _snippet(text: str) -> str:
     return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
 
 
-def _json_or_none(text: str) -> Any:
+def response_text(response: httpx.Response) -> str:
+    """The body as text, for messages and errors' `text`; never raises.
+
+    Read as `_strict_text` reads it when it can be; otherwise as UTF-8, with U+FFFD
+    for what is not UTF-8 (so no charset label, known or not, text encoding or
+    not, can make reading a body fail).
+    """
+    text = _strict_text(response)
+    return text if text is not None else response.content.decode("utf-8", errors="replace")
+
+
+def _strict_text(response: httpx.Response) -> str | None:
+    """The body as text without a guessed character, or None when it cannot be read.
+
+    The bytes decide first: UTF-8, or UTF-16/32 recognised as `json.loads`
+    recognises them (BOM or not). JSON is UTF-8 (RFC 8259), and a UTF-8 body
+    labelled UTF-16 would be read as nonsense, not refused, when its length is
+    even. Bytes that are none of these are read by the charset the response
+    declares, when they fit it (a server that writes Latin-1 and says so).
+    """
+    content = response.content
     try:
-        return _decode_json(text) if text.strip() else None
+        return content.decode(json.detect_encoding(content))
+    except ValueError:  # UnicodeDecodeError
+        pass
+    charset = response.charset_encoding  # Content-Type's `charset`, if any
+    if charset is not None:
+        try:
+            return content.decode(charset)
+        except (LookupError, ValueError):  # unknown, not a text encoding, or does not fit
+            pass
+    return None
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    text = _strict_text(response)
+    if text is None or not text.strip():
+        return None
+    try:
+        return _decode_json(text)
     except (ValueError, RecursionError):
         return None
 
@@ -120,8 +158,8 @@ def error_from_response(
 ) -> APIStatusError:
     """The SDK error for a response whose status is not a success."""
     status = response.status_code
-    text = response.text
-    body = _json_or_none(text)
+    text = response_text(response)
+    body = _json_or_none(response)
     summary = describe_error_body(body, text)
     request = response.request
     method, url = request.method, str(request.url)
@@ -148,20 +186,30 @@ def decode_json(response: httpx.Response) -> Any:
     """The JSON body of a successful response, or DecodeError with the raw text.
 
     Numbers with a fraction become `Decimal`, never float, so an amount the server
-    writes as a JSON number keeps every digit.
+    writes as a JSON number keeps every digit. A body that is no text (see
+    `_strict_text`) is a DecodeError too: an amount or an address is read exactly
+    or not at all, never with replacement characters.
     """
-    text = response.text
+    text = _strict_text(response)  # never with replacement characters: exact, or not at all
+    if text is None:
+        raise _not_json(response, "its bytes are neither UTF-8 nor in its declared charset")
     try:
         return _decode_json(text)
     except (ValueError, RecursionError) as exc:
-        raise DecodeError(
-            f"{response.request.method} {response.request.url} returned a body that is not "
-            f"JSON ({exc}): {_snippet(text)!r}",
-            text=text,
-            status_code=response.status_code,
-            method=response.request.method,
-            url=str(response.request.url),
-        ) from exc
+        raise _not_json(response, str(exc)) from exc
+
+
+def _not_json(response: httpx.Response, reason: str) -> DecodeError:
+    text = response_text(response)
+    request = response.request
+    return DecodeError(
+        f"{request.method} {request.url} returned a body that is not JSON ({reason}): "
+        f"{_snippet(text)!r}",
+        text=text,
+        status_code=response.status_code,
+        method=request.method,
+        url=str(request.url),
+    )
 
 
 def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: httpx.Response) -> T:
@@ -176,7 +224,7 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: ht
         raise DecodeError(
             f"{response.request.method} {response.request.url}: the response does not "
             f"decode as {_type_name(cls)} ({reasons})",
-            text=response.text,
+            text=response_text(response),
             status_code=response.status_code,
             method=response.request.method,
             url=str(response.request.url),

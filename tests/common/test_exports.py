@@ -47,6 +47,7 @@ EXPECTED = {
     "parse_datetime",
     "parse_retry_after",
     "query_of_link",
+    "response_text",
     "structure",
     "structure_list",
     "to_bool",
