@@ -276,7 +276,10 @@ class Transport:
                         attempt + 1,
                     )
                     return response
-                unknown = not idempotent and response.status_code >= 500
+                # Only a 4xx says the request was refused. After a 3xx (a 303 answers a
+                # POST that was carried out; redirects are never followed), a 5xx or a
+                # status no standard defines, it may have taken effect.
+                unknown = not idempotent and not 400 <= response.status_code < 500
                 error = error_from_response(response, outcome_unknown=unknown, hint=hint)
             if not self._retry.should_retry(error, attempt=attempt, idempotent=idempotent):
                 self._logger.debug("%s %s failed (attempt %d): %s", method, url, attempt + 1, error)
