@@ -23,6 +23,7 @@ from ._errors import (
     SDKError,
     TransportError,
 )
+from ._headers import CheckedAuth, InvalidHeader, invalid_header
 from ._responses import error_from_response
 from ._retry import RetryPolicy
 
@@ -135,8 +136,12 @@ class Transport:
             or max_in_flight < 1
         ):
             raise ValueError(f"max_in_flight must be a positive int, got {max_in_flight!r}")
+        problem = invalid_header(httpx.Headers(headers or {}))
+        if problem is not None:
+            raise ValueError(f"headers: {problem}")
         self._base_url = str(url).rstrip("/")
-        self._auth = auth
+        # Its requests' headers are checked before httpx's transport sees, and quotes, them.
+        self._auth = CheckedAuth(auth) if auth is not None else None
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._headers = dict(headers or {})
@@ -345,6 +350,8 @@ def _request_error(
             outcome_unknown=not idempotent,
             hint=hint,
         )
+    if isinstance(exc, httpx.LocalProtocolError):
+        return _unwritable(exc, method, url)
     if isinstance(exc, _NEVER_SENT):
         return ConnectError(
             f"{method} {url}: could not connect ({type(exc).__name__}: {exc}); "
@@ -363,4 +370,24 @@ def _request_error(
         may_have_reached_server=True,
         outcome_unknown=not idempotent,
         hint=hint,
+    )
+
+
+def _unwritable(exc: httpx.LocalProtocolError, method: str, url: str) -> TransportError:
+    """The error for a request the HTTP library refused to write, without its text.
+
+    That text quotes what it refused: a header value, that is a key, a signature
+    or a token. Only the SDK's own `InvalidHeader` is repeated: it names the
+    header, not its value. Nothing was sent: h11 checks the headers before a byte
+    goes out, aiohttp as it serialises them, and the SDK always sends a body of
+    the length it declares.
+    """
+    if isinstance(exc, InvalidHeader):
+        detail = str(exc)
+    else:  # h11's or aiohttp's refusal: its text may quote the header
+        detail = f"{type(exc).__name__}, a header or the framing HTTP does not allow"
+    return TransportError(
+        f"{method} {url}: the request was refused before it was sent ({detail})",
+        method=method,
+        url=url,
     )
