@@ -283,6 +283,22 @@ def test_parse_retry_after_nan_is_ignored() -> None:
     assert parse_retry_after(httpx.Headers({"Retry-After": "nan"})) is None
 
 
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "9" * 400])
+def test_parse_retry_after_infinite_is_ignored(value: str) -> None:
+    assert parse_retry_after(httpx.Headers({"Retry-After": value})) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["Wed, 21 Oct 9999999999999999999 07:28:00 GMT", "21 Oct 07:28:00 9999999999999999999"]
+)
+def test_parse_retry_after_date_with_a_year_too_large_is_ignored(value: str) -> None:
+    # email.utils raises OverflowError for it (found by the response fuzz suite).
+    assert parse_retry_after(httpx.Headers({"Retry-After": value})) is None
+    error = error_from_response(response(429, method="GET", headers={"Retry-After": value}))
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after is None
+
+
 def test_parse_retry_after_absent() -> None:
     assert parse_retry_after(httpx.Headers({})) is None
 
