@@ -57,14 +57,25 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 _SNIPPET = 200
+#: At most this many characters of a summary, and this many reasons, go into a message:
+#: a body of any size must not make a message too long to log (`body` and `text` hold it all).
+_SUMMARY = 500
+_REASONS = 10
 
 #: One decoder for every body: `json.loads(text, parse_float=Decimal)` builds a new one a call.
 _decode_json = json.JSONDecoder(parse_float=Decimal).decode
 
 
-def _snippet(text: str) -> str:
+def _snippet(text: str, limit: int = _SNIPPET) -> str:
     text = text.strip()
-    return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _some(reasons: list[str]) -> str:
+    """The first few of `reasons`, and how many more there are."""
+    shown = _snippet("; ".join(reasons[:_REASONS]), _SUMMARY)
+    more = len(reasons) - _REASONS
+    return shown + (f"; and {more} more" if more > 0 else "")
 
 
 def response_text(response: httpx.Response) -> str:
@@ -112,7 +123,14 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 
 def describe_error_body(body: Any, text: str) -> str:
-    """A one-line summary of an error body, whichever of the documented shapes it has."""
+    """A one-line summary of an error body, whichever of the documented shapes it has.
+
+    At most a few hundred characters, however long the body.
+    """
+    return _snippet(_describe(body, text), _SUMMARY)
+
+
+def _describe(body: Any, text: str) -> str:
     if isinstance(body, Mapping):
         error, description = body.get("error"), body.get("error_description")
         if isinstance(error, str) and isinstance(description, str):
@@ -219,9 +237,9 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: ht
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs raises many kinds; all mean "not what was documented"
         if isinstance(exc, cattrs.BaseValidationError):
-            reasons = "; ".join(cattrs.transform_error(exc, path=_type_name(cls)))
+            reasons = _some(cattrs.transform_error(exc, path=_type_name(cls)))
         else:
-            reasons = f"{type(exc).__name__}: {exc}"
+            reasons = _snippet(f"{type(exc).__name__}: {exc}", _SUMMARY)
         raise DecodeError(
             f"{response.request.method} {response.request.url}: the response does not "
             f"decode as {_type_name(cls)} ({reasons})",
