@@ -7,7 +7,14 @@ from typing import Any, TypeVar
 import cattrs
 import httpx
 
-from common import DecodeError, Page, decode_json, query_of_link, structure_list
+from common import (
+    DecodeError,
+    Page,
+    decode_json,
+    query_of_link,
+    response_text,
+    structure_list,
+)
 
 __all__ = ["decode_list", "decode_page"]
 
@@ -57,9 +64,10 @@ def decode_list(converter: cattrs.Converter, response: httpx.Response, item: typ
 
 def _shape_error(response: httpx.Response, expected: str) -> DecodeError:
     request = response.request
+    text = response_text(response)
     return DecodeError(
-        f"{request.method} {request.url}: expected {expected}, got: {response.text[:200]!r}",
-        text=response.text,
+        f"{request.method} {request.url}: expected {expected}, got: {text[:200]!r}",
+        text=text,
         status_code=response.status_code,
         method=request.method,
         url=str(request.url),

@@ -28,6 +28,7 @@ from common import (
     decode_json,
     make_converter,
     parse_datetime,
+    response_text,
     structure,
 )
 from common._converter import parse_common_datetime, wall_time_to_utc
@@ -241,7 +242,7 @@ def decode_grant(
         raise DecodeError(
             f"{request.method} {request.url}: the answer does not decode as a token "
             f"({redact_secrets(reason)}); token values are masked in `text`",
-            text=redact_secrets(response.text),
+            text=redact_secrets(response_text(response)),
             status_code=response.status_code,
             method=request.method,
             url=str(request.url),

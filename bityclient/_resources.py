@@ -13,7 +13,14 @@ from typing import Any, TypeVar
 
 import cattrs
 
-from common import DecodeError, TimeoutTypes, Transport, decode_created, query_of_link
+from common import (
+    DecodeError,
+    TimeoutTypes,
+    Transport,
+    decode_created,
+    query_of_link,
+    response_text,
+)
 from common._validation import MAX_COUNT, MAX_PAGE_SIZE, timeout_value, whole_number
 
 from . import _decode
@@ -80,12 +87,14 @@ def _paginate(
             "GET", path, params=page_query, timeout=timeout, authenticated=authenticated
         )
         body: ListBody[T] = decode(converter, response, body_type)
+        next_link = body.meta.next
         try:
-            next_query = query_of_link(body.meta.next, keys=NEXT_PAGE_KEYS)
+            next_query = query_of_link(next_link, keys=NEXT_PAGE_KEYS)
         except ValueError:
+            shown = (next_link or "")[:200]  # a link of any length, quoted in a short message
             raise DecodeError(
-                f"GET {response.request.url}: meta.next is not a URL: {body.meta.next!r}",
-                text=response.text,
+                f"GET {response.request.url}: meta.next is not a URL: {shown!r}",
+                text=response_text(response),
                 status_code=response.status_code,
                 method="GET",
                 url=str(response.request.url),

@@ -35,6 +35,7 @@ from ._responses import (
     describe_error_body,
     error_from_response,
     parse_retry_after,
+    response_text,
     structure,
     structure_list,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "parse_datetime",
     "parse_retry_after",
     "query_of_link",
+    "response_text",
     "structure",
     "structure_list",
     "to_bool",

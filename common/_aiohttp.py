@@ -16,6 +16,7 @@ or acquired) is a connect error:
 | `ClientProxyConnectionError`, `ClientHttpProxyError` | `ProxyError` | no |
 | `ConnectionTimeoutError` (no connection in time) | `ConnectTimeout` | no |
 | `InvalidURL`, `NonHttpUrlClientError` | `UnsupportedProtocol` | no |
+| `ValueError` for a header value it will not write | `LocalProtocolError` | no |
 | `SocketTimeoutError`, any other timeout | `ReadTimeout` | yes |
 | `ServerDisconnectedError` | `RemoteProtocolError` | yes |
 | `ClientResponseError` (a malformed answer) | `RemoteProtocolError` | yes |
@@ -34,6 +35,8 @@ from typing import Any
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+
+from ._headers import InvalidHeader, invalid_header
 
 __all__ = ["SafeAiohttpTransport", "map_aiohttp_error"]
 
@@ -71,7 +74,10 @@ def map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.Trans
             if isinstance(cause, source):
                 text = str(cause) or "no detail"
                 return target(f"{type(cause).__name__}: {text}", request=request)
-    return None
+    # aiohttp refuses a header with a control character as it serialises the headers,
+    # before a byte is written, with a bare ValueError.
+    problem = invalid_header(request.headers) if isinstance(exc, ValueError) else None
+    return None if problem is None else InvalidHeader(problem, request=request)
 
 
 #: Bytes read from aiohttp at a time (a body is usually one chunk).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import time
 from collections.abc import Mapping
 from decimal import Decimal
@@ -39,6 +40,7 @@ __all__ = [
     "error_from_response",
     "signature_window_error",
     "parse_retry_after",
+    "response_text",
     "structure",
     "structure_list",
 ]
@@ -58,25 +60,80 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 _SNIPPET = 200
+#: At most this many characters of a summary, and this many reasons, go into a message:
+#: a body of any size must not make a message too long to log (`body` and `text` hold it all).
+_SUMMARY = 500
+_REASONS = 10
 
 #: One decoder for every body: `json.loads(text, parse_float=Decimal)` builds a new one a call.
 _decode_json = json.JSONDecoder(parse_float=Decimal).decode
 
 
-def _snippet(text: str) -> str:
+def _snippet(text: str, limit: int = _SNIPPET) -> str:
     text = text.strip()
-    return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _json_or_none(text: str) -> Any:
+def _some(reasons: list[str]) -> str:
+    """The first few of `reasons`, and how many more there are."""
+    shown = _snippet("; ".join(reasons[:_REASONS]), _SUMMARY)
+    more = len(reasons) - _REASONS
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def response_text(response: httpx.Response) -> str:
+    """The body as text, for messages and errors' `text`; never raises.
+
+    Read as `_strict_text` reads it when it can be; otherwise as UTF-8, with U+FFFD
+    for what is not UTF-8 (so no charset label, known or not, text encoding or
+    not, can make reading a body fail).
+    """
+    text = _strict_text(response)
+    return text if text is not None else response.content.decode("utf-8", errors="replace")
+
+
+def _strict_text(response: httpx.Response) -> str | None:
+    """The body as text without a guessed character, or None when it cannot be read.
+
+    The bytes decide first: UTF-8, or UTF-16/32 recognised as `json.loads`
+    recognises them (BOM or not). JSON is UTF-8 (RFC 8259), and a UTF-8 body
+    labelled UTF-16 would be read as nonsense, not refused, when its length is
+    even. Bytes that are none of these are read by the charset the response
+    declares, when they fit it (a server that writes Latin-1 and says so).
+    """
+    content = response.content
     try:
-        return _decode_json(text) if text.strip() else None
+        return content.decode(json.detect_encoding(content))
+    except ValueError:  # UnicodeDecodeError
+        pass
+    charset = response.charset_encoding  # Content-Type's `charset`, if any
+    if charset is not None:
+        try:
+            return content.decode(charset)
+        except (LookupError, ValueError):  # unknown, not a text encoding, or does not fit
+            pass
+    return None
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    text = _strict_text(response)
+    if text is None or not text.strip():
+        return None
+    try:
+        return _decode_json(text)
     except (ValueError, RecursionError):
         return None
 
 
 def describe_error_body(body: Any, text: str) -> str:
-    """A one-line summary of an error body, whichever of the documented shapes it has."""
+    """A one-line summary of an error body, whichever of the documented shapes it has.
+
+    At most a few hundred characters, however long the body.
+    """
+    return _snippet(_describe(body, text), _SUMMARY)
+
+
+def _describe(body: Any, text: str) -> str:
     if isinstance(body, Mapping):
         error, description = body.get("error"), body.get("error_description")
         if isinstance(error, str) and isinstance(description, str):
@@ -107,10 +164,10 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     except ValueError:
         try:
             moment = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):  # a year past C's long
             return None
         seconds = moment.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds:  # NaN
+    if not math.isfinite(seconds):  # NaN, or "inf" and numbers too large for a float
         return None
     return max(0.0, seconds)
 
@@ -123,8 +180,8 @@ def error_from_response(
 ) -> APIStatusError:
     """The SDK error for a response whose status is not a success."""
     status = response.status_code
-    text = response.text
-    body = _json_or_none(text)
+    text = response_text(response)
+    body = _json_or_none(response)
     summary = describe_error_body(body, text)
     request = response.request
     method, url = request.method, str(request.url)
@@ -184,20 +241,30 @@ def decode_json(response: httpx.Response) -> Any:
     """The JSON body of a successful response, or DecodeError with the raw text.
 
     Numbers with a fraction become `Decimal`, never float, so an amount the server
-    writes as a JSON number keeps every digit.
+    writes as a JSON number keeps every digit. A body that is no text (see
+    `_strict_text`) is a DecodeError too: an amount or an address is read exactly
+    or not at all, never with replacement characters.
     """
-    text = response.text
+    text = _strict_text(response)  # never with replacement characters: exact, or not at all
+    if text is None:
+        raise _not_json(response, "its bytes are neither UTF-8 nor in its declared charset")
     try:
         return _decode_json(text)
     except (ValueError, RecursionError) as exc:
-        raise DecodeError(
-            f"{response.request.method} {response.request.url} returned a body that is not "
-            f"JSON ({exc}): {_snippet(text)!r}",
-            text=text,
-            status_code=response.status_code,
-            method=response.request.method,
-            url=str(response.request.url),
-        ) from exc
+        raise _not_json(response, str(exc)) from exc
+
+
+def _not_json(response: httpx.Response, reason: str) -> DecodeError:
+    text = response_text(response)
+    request = response.request
+    return DecodeError(
+        f"{request.method} {request.url} returned a body that is not JSON ({reason}): "
+        f"{_snippet(text)!r}",
+        text=text,
+        status_code=response.status_code,
+        method=request.method,
+        url=str(request.url),
+    )
 
 
 def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: httpx.Response) -> T:
@@ -206,13 +273,13 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: ht
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs raises many kinds; all mean "not what was documented"
         if isinstance(exc, cattrs.BaseValidationError):
-            reasons = "; ".join(cattrs.transform_error(exc, path=_type_name(cls)))
+            reasons = _some(cattrs.transform_error(exc, path=_type_name(cls)))
         else:
-            reasons = f"{type(exc).__name__}: {exc}"
+            reasons = _snippet(f"{type(exc).__name__}: {exc}", _SUMMARY)
         raise DecodeError(
             f"{response.request.method} {response.request.url}: the response does not "
             f"decode as {_type_name(cls)} ({reasons})",
-            text=response.text,
+            text=response_text(response),
             status_code=response.status_code,
             method=response.request.method,
             url=str(response.request.url),

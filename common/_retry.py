@@ -10,10 +10,11 @@ import attrs
 from ._errors import (
     APIStatusError,
     ConnectError,
+    NetworkError,
     RateLimitError,
+    RequestTimeout,
     SDKError,
     SignatureWindowError,
-    TransportError,
 )
 from ._validation import MAX_RETRIES, fraction, seconds, whole_number
 
@@ -71,7 +72,8 @@ class RetryPolicy:
             return error.retry_after is None or error.retry_after <= self.max_retry_after
         if isinstance(error, APIStatusError):
             return error.status_code in RETRYABLE_STATUSES
-        return isinstance(error, TransportError)
+        # Not a request refused before it was sent (a header HTTP forbids): it would be again.
+        return isinstance(error, (RequestTimeout, NetworkError))
 
     def delay(
         self,

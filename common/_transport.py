@@ -26,6 +26,7 @@ from ._errors import (
     SDKError,
     TransportError,
 )
+from ._headers import CheckedAuth, InvalidHeader, invalid_header
 from ._limiter import ConcurrencyLimit
 from ._responses import error_from_response, signature_window_error
 from ._retry import RetryPolicy
@@ -149,8 +150,12 @@ class Transport:
             whole_number("max_in_flight", max_in_flight, minimum=1, maximum=MAX_IN_FLIGHT)
         if latency_target is not None and max_in_flight is None:
             raise ValueError("latency_target adapts max_in_flight: set max_in_flight too")
+        problem = invalid_header(httpx.Headers(headers or {}))
+        if problem is not None:
+            raise ValueError(f"headers: {problem}")
         self._base_url = str(url).rstrip("/")
-        self._auth = auth
+        # Its requests' headers are checked before httpx's transport sees, and quotes, them.
+        self._auth = CheckedAuth(auth) if auth is not None else None
         self._timeout = timeout_value("timeout", timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._headers = dict(headers or {})
@@ -342,11 +347,13 @@ _OVERLOADED = frozenset({429, 502, 503, 504})
 def _status_error(response: httpx.Response, *, idempotent: bool, hint: str | None) -> SDKError:
     """The SDK error for a response that is not a success, after a request that went out.
 
-    A request that is not idempotent may have been carried out when the answer is
-    a server error. A refusal its auth put down to the timing of a signed deadline
-    becomes a `SignatureWindowError`, which is resent: the server did not act.
+    Only a 4xx says the request was refused: after a 3xx (a 303 answers a POST that
+    was carried out; redirects are never followed), a 5xx or a status no standard
+    defines, a request that is not idempotent may have taken effect. A refusal its
+    auth proved to be down to the timing of a signed deadline becomes a
+    `SignatureWindowError`, which is resent: the server did not act.
     """
-    unknown = not idempotent and response.status_code >= 500
+    unknown = not idempotent and not 400 <= response.status_code < 500
     error = error_from_response(response, outcome_unknown=unknown, hint=hint)
     miss = response.extensions.get(DEADLINE_MISS)
     if isinstance(miss, DeadlineMiss) and isinstance(
@@ -382,6 +389,8 @@ def _request_error(
             outcome_unknown=not idempotent,
             hint=hint,
         )
+    if isinstance(exc, httpx.LocalProtocolError):
+        return _unwritable(exc, method, url)
     if isinstance(exc, _NEVER_SENT):
         return ConnectError(
             f"{method} {url}: could not connect ({type(exc).__name__}: {exc}); "
@@ -400,4 +409,24 @@ def _request_error(
         may_have_reached_server=True,
         outcome_unknown=not idempotent,
         hint=hint,
+    )
+
+
+def _unwritable(exc: httpx.LocalProtocolError, method: str, url: str) -> TransportError:
+    """The error for a request the HTTP library refused to write, without its text.
+
+    That text quotes what it refused: a header value, that is a key, a signature
+    or a token. Only the SDK's own `InvalidHeader` is repeated: it names the
+    header, not its value. Nothing was sent: h11 checks the headers before a byte
+    goes out, aiohttp as it serialises them, and the SDK always sends a body of
+    the length it declares.
+    """
+    if isinstance(exc, InvalidHeader):
+        detail = str(exc)
+    else:  # h11's or aiohttp's refusal: its text may quote the header
+        detail = f"{type(exc).__name__}, a header or the framing HTTP does not allow"
+    return TransportError(
+        f"{method} {url}: the request was refused before it was sent ({detail})",
+        method=method,
+        url=url,
     )

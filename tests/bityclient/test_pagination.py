@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import respx
 
-from bityclient import AsyncPaginator, BityClient, BityPage, PaginationError
+from bityclient import AsyncPaginator, BityClient, BityPage, DecodeError, PaginationError
 
 from .conftest import bity_fixture
 
@@ -171,3 +171,15 @@ async def test_reference_list_example_does_not_advance(
     with pytest.raises(PaginationError):
         await bity.orders.list(page_size=10, offset=1).to_list()
     assert route.call_count == 1  # caught before asking for the same page again
+
+
+@pytest.mark.parametrize("tail", ["", "x" * 100_000])
+async def test_a_next_link_that_is_not_a_url_is_a_short_decode_error(
+    router: respx.MockRouter, bity: BityClient, tail: str
+) -> None:
+    page = orders_page(sample_orders(1), next_link="http://[::1" + tail, offset=0, total=2)
+    router.get(ORDERS).respond(200, json=page)
+    with pytest.raises(DecodeError) as info:
+        await bity.orders.list()
+    assert "meta.next is not a URL" in str(info.value)
+    assert len(str(info.value)) < 1_000

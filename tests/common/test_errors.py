@@ -283,6 +283,22 @@ def test_parse_retry_after_nan_is_ignored() -> None:
     assert parse_retry_after(httpx.Headers({"Retry-After": "nan"})) is None
 
 
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "9" * 400])
+def test_parse_retry_after_infinite_is_ignored(value: str) -> None:
+    assert parse_retry_after(httpx.Headers({"Retry-After": value})) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["Wed, 21 Oct 9999999999999999999 07:28:00 GMT", "21 Oct 07:28:00 9999999999999999999"]
+)
+def test_parse_retry_after_date_with_a_year_too_large_is_ignored(value: str) -> None:
+    # email.utils raises OverflowError for it (found by the response fuzz suite).
+    assert parse_retry_after(httpx.Headers({"Retry-After": value})) is None
+    error = error_from_response(response(429, method="GET", headers={"Retry-After": value}))
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after is None
+
+
 def test_parse_retry_after_absent() -> None:
     assert parse_retry_after(httpx.Headers({})) is None
 
@@ -377,9 +393,37 @@ def test_structure_wraps_even_undetailed_errors() -> None:
     assert "KeyError" in str(info.value)
 
 
+def test_a_list_with_many_wrong_items_gives_a_short_message() -> None:
+    # Found by the response fuzz suite: 50,000 wrong items made a message of 36 MB.
+    data = [{**WALLET, "id": "three"}] * 500
+    with pytest.raises(DecodeError) as info:
+        structure_list(make_converter(), data, Wallet, response(200))
+    message = str(info.value)
+    assert len(message) < 1_000
+    assert "[0].id" in message
+    assert "and 490 more" in message
+
+
 def test_structure_list_of_something_that_is_not_a_list() -> None:
     with pytest.raises(DecodeError):
         structure_list(make_converter(), {"results": []}, Wallet, response(200))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ["x" * 10_000],
+        {"detail": "x" * 10_000},
+        {f"field{i}": ["This field is required."] for i in range(1_000)},
+    ],
+    ids=["list", "detail", "fields"],
+)
+def test_a_long_error_body_gives_a_short_message_and_keeps_the_whole_body(body: Any) -> None:
+    error = error_from_response(response(400, json=body))
+    assert len(str(error)) < 1_000
+    assert error.body == body
+    if isinstance(body, dict) and "detail" not in body:
+        assert len(error.field_errors) == 1_000
 
 
 def test_parse_retry_after_ignores_header_case_in_a_plain_mapping() -> None:

@@ -49,6 +49,7 @@ EXPECTED = {
     "parse_datetime",
     "parse_retry_after",
     "query_of_link",
+    "response_text",
     "structure",
     "structure_list",
     "to_bool",

@@ -13,6 +13,7 @@ from common import (
     RequestTimeout,
     RetryPolicy,
     SDKError,
+    TransportError,
     ValidationError,
     error_from_response,
 )
@@ -41,6 +42,7 @@ def status_error(status: int, headers: dict[str, str] | None = None) -> APIStatu
         (status_error(404), False, False),
         (status_error(302), False, False),
         (ValidationError("amount", "must be positive"), False, False),
+        (TransportError("refused before it was sent"), False, False),
     ],
     ids=lambda value: (
         f"{type(value).__name__}-{getattr(value, 'status_code', '')}"
