@@ -32,7 +32,9 @@ runs to its end, installs the token and reports it, whoever is still waiting.
 than cancelling it, for the same reason; a refresh error is always retrieved, so
 one that nobody waits for any more is dropped without a warning.
 
-The refresh request goes through the client's `common.Transport` as a
+The refresh request goes straight through the client's `common.Transport`
+(`TokenEndpoint`), without waiting for a place under its in-flight cap (the
+requests holding those places may be waiting for this token), as a
 non-idempotent POST, so its failures are the SDK's errors and it is retried only
 when it provably never left (a connect error). A refresh token may be rotated by
 the server even if its answer is lost (a timeout, a broken connection, a 5xx, a
@@ -60,21 +62,24 @@ from common import (
     DecodeError,
     SDKError,
     TimeoutTypes,
+    Transport,
     ValidationError,
     error_from_response,
 )
 from common._validation import MAX_SECONDS, seconds, timeout_value
 
 from . import _validation as check
-from ._decode import converter
+from ._decode import converter, decode_grant
 from ._errors import LoginRequiredError, SessionExpiredError
 from ._models import Token
 
 __all__ = [
     "LOGIN_HINT",
     "REFRESH_HINT",
+    "TOKEN_PATH",
     "BityAuth",
     "Clock",
+    "TokenEndpoint",
     "TokenRequester",
     "TokenUpdateCallback",
     "dump_token",
@@ -129,6 +134,49 @@ def refresh_grant(*, client_id: str, refresh_token: str) -> dict[str, str]:
     }
 
 
+#: The OAuth token endpoint, under the base URL (not under /api/v1/).
+TOKEN_PATH = "/o/token/"  # noqa: S105 (a path, not a secret)
+
+
+class TokenEndpoint:
+    """The one way `BityAuth` sends a grant: straight through the client's `Transport`.
+
+    A grant is sent without waiting for a place under the transport's in-flight
+    cap, because the requests that hold those places may be the ones waiting for
+    this very token. It is bound to the transport once that exists (the
+    transport needs the auth, the auth needs this).
+    """
+
+    def __init__(self, *, clock: Clock = utcnow) -> None:
+        self._clock = clock
+        self._transport: Transport | None = None
+
+    def bind(self, transport: Transport) -> None:
+        """Send grants through `transport` from now on."""
+        self._transport = transport
+
+    async def __call__(
+        self, form: Mapping[str, str], *, hint: str, timeout: TimeoutTypes | None
+    ) -> Token:
+        transport = self._transport
+        if transport is None:
+            raise RuntimeError("TokenEndpoint.bind(transport) was not called")
+        sent_at = self._clock()  # expiry counts from before sending: errs on the early side
+        response = await transport.request(
+            "POST",
+            TOKEN_PATH,
+            form=form,
+            timeout=timeout,
+            authenticated=False,
+            idempotent=False,
+            capped=False,
+            hint=hint,
+        )
+        # A 2xx: the server has probably issued the token (and, for a refresh, rotated
+        # the refresh token), so an answer that does not decode leaves the outcome unknown.
+        return decode_grant(response, issued_at=sent_at, outcome_unknown=True, hint=hint)
+
+
 def dump_token(token: Token) -> dict[str, Any]:
     """A JSON-ready dict of `token` (expiry as ISO 8601 text), for storing a session.
 
@@ -164,22 +212,11 @@ def _outcome_unknown(error: DecodeError) -> DecodeError:
     )
 
 
-def _status_fields(error: APIStatusError) -> dict[str, Any]:
-    return {
-        "status_code": error.status_code,
-        "body": error.body,
-        "text": error.text,
-        "headers": error.headers,
-        "method": error.method,
-        "url": error.url,
-    }
-
-
 class BityAuth(httpx.Auth):
     """Puts Bity's bearer token on requests and keeps it fresh (see the module docstring).
 
-    It does not send requests itself: `request_token` (the client's token call
-    through its Transport) does. Async only.
+    It does not send requests itself: `request_token` (a `TokenEndpoint`, bound
+    to the client's Transport) does. Async only.
     """
 
     def __init__(
@@ -226,7 +263,7 @@ class BityAuth(httpx.Auth):
             token = await self._request_token(form, hint=LOGIN_HINT, timeout=timeout)
         except APIStatusError as exc:
             if exc.status_code in (400, 401) and not isinstance(exc, AuthenticationError):
-                raise AuthenticationError(exc.message, **_status_fields(exc)) from exc
+                raise AuthenticationError(exc.message, **exc.status_fields()) from exc
             raise
         async with self._lock:
             await self._install(token)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import timezone, tzinfo
 from types import TracebackType
 
@@ -13,16 +12,14 @@ from common import DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes, Transport
 from common._version import __version__
 
 from . import _validation as check
-from ._auth import BityAuth, Clock, TokenUpdateCallback, utcnow
-from ._decode import converter_for, decode_grant
+from ._auth import TOKEN_PATH, BityAuth, Clock, TokenEndpoint, TokenUpdateCallback, utcnow
+from ._decode import converter_for
 from ._models import Token
 from ._resources import OrdersResource, RatesResource, UsersResource
 
 __all__ = ["DEFAULT_BASE_URL", "TOKEN_PATH", "BityClient"]
 
 DEFAULT_BASE_URL = "https://bity.com"
-#: The OAuth token endpoint, under the base URL (not under /api/v1/).
-TOKEN_PATH = "/o/token/"  # noqa: S105 (a path, not a secret)
 
 
 class BityClient:
@@ -60,6 +57,10 @@ class BityClient:
     model is timezone-aware UTC, and a timestamp that carries its own zone keeps
     its instant. It must be a `datetime.tzinfo` (not a pytz zone), else
     ValidationError.
+
+    `max_in_flight` caps the requests on the wire at once (none by default); the
+    others wait before their token is put on. A token refresh never waits for a
+    place: the requests holding them may be waiting for it.
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class BityClient:
         refresh_leeway: float = 60.0,
         clock: Clock = utcnow,
         server_timezone: tzinfo = timezone.utc,
+        max_in_flight: int | None = None,
     ) -> None:
         self._client_id = check.no_spaces(client_id, field="client_id")
         converter = converter_for(check.time_zone(server_timezone, field="server_timezone"))
@@ -85,10 +87,10 @@ class BityClient:
                     f"token must be a Token (see load_token), got {type(token).__name__}"
                 )
             check.bearer_tokens(token)
-        self._clock = clock
+        token_endpoint = TokenEndpoint(clock=clock)
         self._auth = BityAuth(
             client_id=self._client_id,
-            request_token=self._request_token,
+            request_token=token_endpoint,
             token=token,
             on_token_update=on_token_update,
             refresh_leeway=refresh_leeway,
@@ -103,7 +105,9 @@ class BityClient:
             transport=transport,
             headers={"User-Agent": f"bityclient-python/{__version__}"},
             logger=logging.getLogger("bityclient"),
+            max_in_flight=max_in_flight,
         )
+        token_endpoint.bind(self._transport)
         self.users = UsersResource(self._transport, converter=converter)
         self.rates = RatesResource(self._transport, converter=converter)
         self.orders = OrdersResource(self._transport, converter=converter)
@@ -152,23 +156,6 @@ class BityClient:
         another. A refused refresh raises SessionExpiredError: log in again.
         """
         return await self._auth.refresh(timeout=timeout)
-
-    async def _request_token(
-        self, form: Mapping[str, str], *, hint: str, timeout: TimeoutTypes | None
-    ) -> Token:
-        sent_at = self._clock()  # expiry counts from before sending: errs on the early side
-        response = await self._transport.request(
-            "POST",
-            TOKEN_PATH,
-            form=form,
-            timeout=timeout,
-            authenticated=False,
-            idempotent=False,
-            hint=hint,
-        )
-        # A 2xx: the server has probably issued the token (and, for a refresh, rotated
-        # the refresh token), so an answer that does not decode leaves the outcome unknown.
-        return decode_grant(response, issued_at=sent_at, outcome_unknown=True, hint=hint)
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it belongs to a caller's `http_client`.

@@ -251,6 +251,7 @@ class Transport:
         timeout: TimeoutTypes | None = None,
         authenticated: bool = True,
         idempotent: bool | None = None,
+        capped: bool = True,
         hint: str | None = None,
     ) -> httpx.Response:
         """Send one logical request, retrying as the policy allows.
@@ -259,6 +260,8 @@ class Transport:
         attempt. `idempotent` defaults to True for GET/HEAD/OPTIONS only; a request
         that is not idempotent is retried only when it provably never left, and its
         errors say the outcome is unknown (with `hint` on how to find it out).
+        `capped=False` sends it without waiting for a place under `max_in_flight`:
+        for a request that requests holding those places wait on (a token refresh).
         """
         method = method.upper()
         if idempotent is None:
@@ -284,7 +287,7 @@ class Transport:
             )
             error: SDKError
             try:
-                response = await self._send(request, auth, request_timeout)
+                response = await self._send(request, auth, request_timeout, capped=capped)
             except httpx.RequestError as exc:
                 error = _request_error(exc, request, idempotent=idempotent, hint=hint)
             else:
@@ -317,10 +320,10 @@ class Transport:
             attempt += 1
 
     async def _send(
-        self, request: httpx.Request, auth: httpx.Auth, timeout: httpx.Timeout
+        self, request: httpx.Request, auth: httpx.Auth, timeout: httpx.Timeout, *, capped: bool
     ) -> httpx.Response:
         limit = self._limit
-        if limit is None:
+        if limit is None or not capped:
             return await self._client.send(request, auth=auth, follow_redirects=False)
         try:
             permit = await limit.acquire(timeout.pool)

@@ -278,3 +278,35 @@ async def test_the_demo_data_shows_on_a_fresh_run(bity: BityClient, sandbox: Bit
     await login(bity, sandbox)
     listed = [o async for o in bity.orders.list(order_by="-timestamp_created")]
     assert sorted(str(o.status) for o in listed) == ["CANC", "EXEC", "OPEN", "OPEN"]
+
+
+@pytest.mark.parametrize("expiry", ["refused by the server", "due by the clock"])
+async def test_a_refresh_never_waits_for_a_place_held_by_the_requests_waiting_for_it(
+    sandbox: BitySandbox, clock: FakeClock, expiry: str
+) -> None:
+    """Every place under max_in_flight is held by a request whose token has expired.
+
+    The refresh those requests wait for goes out without a place of its own; if it
+    needed one, every request would wait for ever.
+    """
+    async with (
+        sandbox.serve() as base_url,
+        BityClient(
+            client_id=sandbox.client_id,
+            base_url=base_url,
+            retry=NO_WAIT,
+            clock=clock,
+            max_in_flight=2,
+        ) as bity,
+    ):
+        await login(bity, sandbox)
+        if expiry == "refused by the server":
+            sandbox.expire_tokens()  # each request is answered 401, holding its place
+        else:
+            clock.advance(36_000)  # each request finds its token due before it is sent
+        refreshes = sandbox.refreshes
+        pages = await asyncio.wait_for(  # a guard against a hang, not a timing check
+            asyncio.gather(*(bity.orders.list(page_size=5) for _ in range(8))), timeout=30
+        )
+    assert [page.items for page in pages] == [[]] * 8
+    assert sandbox.refreshes == refreshes + 1  # one refresh, shared
