@@ -39,13 +39,29 @@ from benchmarks import _data
 from benchmarks import _harness as h
 from bitexgate import Wallet
 from bitexgate._models import CONVERTER
-from bitexgate._pages import decode_page
-from bityclient import Currency, Rate
-from bityclient._decode import ListBody, converter, decode
+from bitexgate._pages import DRF_PAGE
+from bityclient import Currency, ListMeta, Rate
+from bityclient._decode import converter
+from bityclient._requests import TASTYPIE_PAGE
+from common import Page, structure
+from common._pages import decode_page
 
 TARGET = 2.0
 
 REQUEST = httpx.Request("GET", "http://127.0.0.1/api")
+
+
+def decode_wallets(body: bytes) -> Page[Wallet]:
+    """A wallet page as `gw.wallets.list()` decodes it."""
+    return decode_page(CONVERTER, response(body), Wallet, DRF_PAGE)[0]
+
+
+def decode_rates(body: bytes) -> Page[Rate]:
+    """A rate page as `bity.rates.list()` decodes it (its `meta` included)."""
+    answer = response(body)
+    page, data = decode_page(converter, answer, Rate, TASTYPIE_PAGE)
+    structure(converter, data["meta"], ListMeta, answer)
+    return page
 
 
 def wallet_body(count: int) -> bytes:
@@ -76,18 +92,17 @@ def best_time(work: Callable[[], Any], *, repeat: int) -> float:
 
 def measure(*, count: int, repeat: int) -> list[list[Any]]:
     bodies = {"wallets (gateway)": wallet_body(count), "rates (Bity)": rate_body(count)}
-    rate_list: Any = ListBody[Rate]
 
     def sdk_wallets(body: bytes) -> Any:
-        page = decode_page(CONVERTER, response(body), Wallet)
+        page = decode_wallets(body)
         if len(page.items) != count:
             raise RuntimeError(f"decoded {len(page.items)} wallets, not {count}")
         return page
 
     def sdk_rates(body: bytes) -> Any:
-        rates = decode(converter, response(body), rate_list)
-        if len(rates.objects) != count:
-            raise RuntimeError(f"decoded {len(rates.objects)} rates, not {count}")
+        rates = decode_rates(body)
+        if len(rates.items) != count:
+            raise RuntimeError(f"decoded {len(rates.items)} rates, not {count}")
         return rates
 
     decoders: dict[str, tuple[Callable[[bytes], Any], Callable[[Any], Any]]] = {
@@ -95,7 +110,13 @@ def measure(*, count: int, repeat: int) -> list[list[Any]]:
             sdk_wallets,
             lambda data: CONVERTER.structure(data["results"], list[Wallet]),
         ),
-        "rates (Bity)": (sdk_rates, lambda data: converter.structure(data, rate_list)),
+        "rates (Bity)": (
+            sdk_rates,
+            lambda data: (
+                converter.structure(data["objects"], list[Rate]),
+                converter.structure(data["meta"], ListMeta),
+            ),
+        ),
     }
     rows: list[list[Any]] = []
     for kind, body in bodies.items():
@@ -142,11 +163,7 @@ HEADERS = [
 
 def profile(*, count: int, top: int = 14) -> str:
     """cProfile of the SDK decoding each body once: where the time goes, by own time."""
-    rate_list: Any = ListBody[Rate]
-    work = {
-        "wallets (gateway)": lambda body: decode_page(CONVERTER, response(body), Wallet),
-        "rates (Bity)": lambda body: decode(converter, response(body), rate_list),
-    }
+    work = {"wallets (gateway)": decode_wallets, "rates (Bity)": decode_rates}
     bodies = {"wallets (gateway)": wallet_body(count), "rates (Bity)": rate_body(count)}
     out = []
     for kind, decode_body in work.items():
@@ -180,13 +197,9 @@ def floor(*, count: int, repeat: int = 5) -> str:
     wallet_bytes, rate_bytes = _data.dumps(wallets), _data.dumps(rates)
     members = Currency._value2member_map_
     built_wallets = [
-        attrs.asdict(w, recurse=False)
-        for w in decode_page(CONVERTER, response(wallet_body(count)), Wallet).items
+        attrs.asdict(w, recurse=False) for w in decode_wallets(wallet_body(count)).items
     ]
-    built_rates = [
-        attrs.asdict(r, recurse=False)
-        for r in decode(converter, response(rate_body(count)), ListBody[Rate]).objects
-    ]  # type: ignore[misc]
+    built_rates = [attrs.asdict(r, recurse=False) for r in decode_rates(rate_body(count)).items]
     fromiso = datetime.fromisoformat
     # Python 3.11 reads a `Z` suffix (as the SDK does there); 3.10 needs it off.
     utc_suffix = "Z" if sys.version_info >= (3, 11) else ""

@@ -6,12 +6,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from common import AsyncPaginator, Page, TimeoutTypes, Transport, decode_created
+from common._pages import decode_items, decode_page
 from common._validation import timeout_value
 
 from ._amounts import amount_mismatch, wire_body
 from ._enums import DepositStatus, WithdrawStatus
 from ._models import CONVERTER, Deposit, Invoice, InvoiceDeposit, PaymentMethod, Wallet, Withdrawal
-from ._pages import decode_list, decode_page
+from ._pages import DRF_PAGE
 from ._requests import history_query, invoice_body, list_query, wallet_body, withdrawal_body
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class _Gateway:
 
         async def fetch(page_query: Mapping[str, str]) -> Page[T]:
             response = await self.transport.request("GET", path, params=page_query, timeout=timeout)
-            return decode_page(CONVERTER, response, item)
+            return decode_page(CONVERTER, response, item, DRF_PAGE)[0]
 
         return AsyncPaginator(fetch, query, max_items=max_items)
 
@@ -94,7 +95,7 @@ class PaymentMethods:
         response = await self._gateway.transport.request(
             "GET", PAYMENT_METHODS, params=query, timeout=timeout
         )
-        methods = decode_list(CONVERTER, response, PaymentMethod)
+        methods = decode_items(CONVERTER, response, PaymentMethod, DRF_PAGE)
         self._gateway.fiat_methods.update(
             {(method.ticker, method.network): method.is_fiat for method in methods}
         )

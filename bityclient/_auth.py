@@ -199,19 +199,6 @@ def load_token(data: Mapping[str, Any]) -> Token:
     return check.bearer_tokens(token)
 
 
-def _outcome_unknown(error: DecodeError) -> DecodeError:
-    """`error` as a refresh's: the refresh token may have been rotated all the same."""
-    return DecodeError(
-        error.message,
-        text=error.text,
-        status_code=error.status_code,
-        method=error.method,
-        url=error.url,
-        outcome_unknown=True,
-        hint=REFRESH_HINT,
-    )
-
-
 class BityAuth(httpx.Auth):
     """Puts Bity's bearer token on requests and keeps it fresh (see the module docstring).
 
@@ -354,7 +341,7 @@ class BityAuth(httpx.Auth):
             raise ended from exc
         except DecodeError as exc:
             # A 2xx we cannot read may still have rotated the refresh token.
-            failure = exc if exc.outcome_unknown else _outcome_unknown(exc)
+            failure = exc if exc.outcome_unknown else exc.as_outcome_unknown(REFRESH_HINT)
             self._failure = failure
             raise failure from None
         except SDKError as exc:

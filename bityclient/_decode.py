@@ -25,6 +25,7 @@ from cattrs.gen import make_dict_structure_fn, override
 from common import (
     DecodeError,
     ValidationError,
+    decode_error,
     decode_json,
     make_converter,
     parse_datetime,
@@ -238,14 +239,11 @@ def decode_grant(
             reason = "expires_in is out of range"
         else:
             reason = type(exc).__name__
-        request = response.request
-        raise DecodeError(
-            f"{request.method} {request.url}: the answer does not decode as a token "
-            f"({redact_secrets(reason)}); token values are masked in `text`",
+        raise decode_error(
+            response,
+            f"the answer does not decode as a token ({redact_secrets(reason)}); "
+            "token values are masked in `text`",
             text=redact_secrets(response_text(response)),
-            status_code=response.status_code,
-            method=request.method,
-            url=str(request.url),
             outcome_unknown=outcome_unknown,
             hint=hint,
         ) from None

@@ -9,26 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import cattrs
 
-from common import (
-    DecodeError,
-    TimeoutTypes,
-    Transport,
-    decode_created,
-    query_of_link,
-    response_text,
-)
-from common._validation import MAX_COUNT, MAX_PAGE_SIZE, timeout_value, whole_number
+from common import TimeoutTypes, Transport, decode_created, structure
+from common._pages import decode_page
+from common._validation import timeout_value
 
 from . import _decode
-from . import _validation as check
-from ._decode import ActivationBody, ListBody, decode
+from ._decode import ActivationBody, decode
 from ._models import (
     AmountMode,
     Currency,
+    ListMeta,
     Order,
     OrderCategory,
     PairRate,
@@ -36,35 +30,22 @@ from ._models import (
     Rate,
 )
 from ._pagination import BityPage, BityPaginator
+from ._requests import (
+    API_ROOT,
+    TASTYPIE_PAGE,
+    list_query,
+    order_body,
+    pair_path,
+    verify_phone_body,
+)
 
 __all__ = ["API_ROOT", "OrdersResource", "RatesResource", "UsersResource"]
-
-#: Where the v1 endpoints live under the base URL.
-API_ROOT = "/api/v1"
 
 T = TypeVar("T")
 
 _ORDER_HINT = (
     "Look for the order in `orders.list(order_by='-timestamp_created')` before creating it again."
 )
-
-
-def _list_query(
-    *, page_size: int | None, offset: int | None, order_by: str | None
-) -> dict[str, str]:
-    query: dict[str, str] = {}
-    if page_size is not None:
-        query["limit"] = str(whole_number("page_size", page_size, minimum=1, maximum=MAX_PAGE_SIZE))
-    if offset is not None:
-        query["offset"] = str(whole_number("offset", offset, minimum=0, maximum=MAX_COUNT))
-    if order_by is not None:
-        query["order_by"] = check.order_by(order_by)
-    return query
-
-
-#: What a `meta.next` link contributes to the next request: where the page starts.
-#: The caller's `order_by` and filters are kept as the first page sent them.
-NEXT_PAGE_KEYS = ("limit", "offset")
 
 
 def _paginate(
@@ -80,30 +61,18 @@ def _paginate(
 ) -> BityPaginator[T]:
     if timeout is not None:
         timeout = timeout_value("timeout", timeout)  # now, not at the first page
-    body_type: Any = ListBody[item_type]  # type: ignore[valid-type]
 
     async def fetch_page(page_query: Mapping[str, str]) -> BityPage[T]:
         response = await transport.request(
             "GET", path, params=page_query, timeout=timeout, authenticated=authenticated
         )
-        body: ListBody[T] = decode(converter, response, body_type)
-        next_link = body.meta.next
-        try:
-            next_query = query_of_link(next_link, keys=NEXT_PAGE_KEYS)
-        except ValueError:
-            shown = (next_link or "")[:200]  # a link of any length, quoted in a short message
-            raise DecodeError(
-                f"GET {response.request.url}: meta.next is not a URL: {shown!r}",
-                text=response_text(response),
-                status_code=response.status_code,
-                method="GET",
-                url=str(response.request.url),
-            ) from None
+        page, body = decode_page(converter, response, item_type, TASTYPIE_PAGE)
+        meta = structure(converter, body.get("meta", {}), ListMeta, response)
         return BityPage(
-            items=body.objects,
-            next_query=next_query,
-            total_count=body.meta.total_count,
-            meta=body.meta,
+            items=page.items,
+            next_query=page.next_query,
+            total_count=page.total_count,
+            meta=meta,
         )
 
     return BityPaginator(fetch_page, query, max_items=max_items)
@@ -129,10 +98,7 @@ class UsersResource:
         `phone` is in international format with its `+` (`"+41786399501"`). No
         token is needed or sent.
         """
-        body = {
-            "phone": check.phone(phone),
-            "code": check.token_text(code, field="code"),
-        }
+        body = verify_phone_body(phone=phone, code=code)
         response = await self._transport.request(
             "POST",
             f"{API_ROOT}/user_signup/verifyphone/",
@@ -177,7 +143,7 @@ class RatesResource:
         (`+pair`, the reference's ascending, is sent as `pair`: tastypie refuses
         a `+`); `max_items` stops the walk early.
         """
-        query = _list_query(page_size=page_size, offset=offset, order_by=order_by)
+        query = list_query(page_size=page_size, offset=offset, order_by=order_by)
         return _paginate(
             self._transport,
             self._converter,
@@ -198,9 +164,8 @@ class RatesResource:
         return await self._single("rate_we_buy", pair, timeout)
 
     async def _single(self, kind: str, pair: str, timeout: TimeoutTypes | None) -> PairRate:
-        checked = check.pair(pair)
         response = await self._transport.request(
-            "GET", f"{API_ROOT}/{kind}/{checked}/", timeout=timeout, authenticated=False
+            "GET", pair_path(kind, pair), timeout=timeout, authenticated=False
         )
         return decode(self._converter, response, PairRate)
 
@@ -246,24 +211,15 @@ class OrdersResource:
         it again. That includes a 2xx answer that does not decode as an order
         (DecodeError): the server has probably created it.
         """
-        body: dict[str, Any] = {}
-        if payment_method is not None:
-            body["payment_method"] = check.code(
-                payment_method, PaymentMethod, field="payment_method"
-            )
-        if currency is not None:
-            if currency == "":
-                body["currency"] = ""
-            else:
-                body["currency"] = check.code(currency, Currency, field="currency")
-        body["amount"] = check.amount_text(amount)
-        if amount_mode is not None:
-            body["amount_mode"] = check.int_code(amount_mode, AmountMode, field="amount_mode")
-        if crypto_address is not None:
-            body["crypto_address"] = check.no_spaces(crypto_address, field="crypto_address")
-        body["category"] = check.code(category, OrderCategory, field="category")
-        if person is not None:
-            body["person"] = check.no_spaces(person, field="person")
+        body = order_body(
+            category=category,
+            amount=amount,
+            crypto_address=crypto_address,
+            payment_method=payment_method,
+            currency=currency,
+            amount_mode=amount_mode,
+            person=person,
+        )
         response = await self._transport.request(
             "POST",
             f"{API_ROOT}/order/",
@@ -288,7 +244,7 @@ class OrdersResource:
         `order_by="-timestamp_created"` lists the newest first; see `rates.list` for
         the other parameters.
         """
-        query = _list_query(page_size=page_size, offset=offset, order_by=order_by)
+        query = list_query(page_size=page_size, offset=offset, order_by=order_by)
         return _paginate(
             self._transport,
             self._converter,

@@ -31,6 +31,7 @@ from ._fast import fast_transport
 from ._pagination import AsyncPaginator, Page, query_of_link
 from ._responses import (
     decode_created,
+    decode_error,
     decode_json,
     describe_error_body,
     error_from_response,
@@ -74,6 +75,7 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "decode_created",
+    "decode_error",
     "decode_json",
     "describe_error_body",
     "encode_json",

@@ -314,6 +314,18 @@ class DecodeError(SDKError):
             hint=hint,
         )
 
+    def as_outcome_unknown(self, hint: str | None, *, note: str = "") -> DecodeError:
+        """This error for a request that may have taken effect (`note` added to the message)."""
+        return DecodeError(
+            f"{self.message} {note}".rstrip(),
+            text=self.text,
+            status_code=self.status_code,
+            method=self.method,
+            url=self.url,
+            outcome_unknown=True,
+            hint=hint,
+        )
+
 
 class PaginationError(SDKError):
     """The server's `next` link points back to a page already read."""

@@ -35,6 +35,7 @@ from ._errors import (
 
 __all__ = [
     "decode_created",
+    "decode_error",
     "decode_json",
     "describe_error_body",
     "error_from_response",
@@ -254,17 +255,33 @@ def decode_json(response: httpx.Response) -> Any:
         raise _not_json(response, str(exc)) from exc
 
 
-def _not_json(response: httpx.Response, reason: str) -> DecodeError:
-    text = response_text(response)
+def decode_error(
+    response: httpx.Response,
+    problem: str,
+    *,
+    text: str | None = None,
+    outcome_unknown: bool = False,
+    hint: str | None = None,
+) -> DecodeError:
+    """The DecodeError for `response`: its request, its status, `problem`, and its raw text.
+
+    `text` replaces the body's text (for one with secrets masked).
+    """
     request = response.request
     return DecodeError(
-        f"{request.method} {request.url} returned a body that is not JSON ({reason}): "
-        f"{_snippet(text)!r}",
-        text=text,
+        f"{request.method} {request.url}: {problem}",
+        text=response_text(response) if text is None else text,
         status_code=response.status_code,
         method=request.method,
         url=str(request.url),
+        outcome_unknown=outcome_unknown,
+        hint=hint,
     )
+
+
+def _not_json(response: httpx.Response, reason: str) -> DecodeError:
+    snippet = _snippet(response_text(response))
+    return decode_error(response, f"the body is not JSON ({reason}): {snippet!r}")
 
 
 def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: httpx.Response) -> T:
@@ -276,13 +293,8 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: ht
             reasons = _some(cattrs.transform_error(exc, path=_type_name(cls)))
         else:
             reasons = _snippet(f"{type(exc).__name__}: {exc}", _SUMMARY)
-        raise DecodeError(
-            f"{response.request.method} {response.request.url}: the response does not "
-            f"decode as {_type_name(cls)} ({reasons})",
-            text=response_text(response),
-            status_code=response.status_code,
-            method=response.request.method,
-            url=str(response.request.url),
+        raise decode_error(
+            response, f"the response does not decode as {_type_name(cls)} ({reasons})"
         ) from exc
 
 
@@ -297,16 +309,8 @@ def decode_created(
     try:
         return structure(converter, decode_json(response), cls, response)
     except DecodeError as exc:
-        raise DecodeError(
-            f"{exc.message} The server accepted the request "
-            f"(HTTP {response.status_code}): it has probably taken effect.",
-            text=exc.text,
-            status_code=exc.status_code,
-            method=exc.method,
-            url=exc.url,
-            outcome_unknown=True,
-            hint=hint,
-        ) from None
+        note = f"The server accepted the request (HTTP {response.status_code}): "
+        raise exc.as_outcome_unknown(hint, note=note + "it has probably taken effect.") from None
 
 
 def structure_list(

@@ -40,6 +40,7 @@ EXPECTED = {
     "TransportError",
     "ValidationError",
     "decode_created",
+    "decode_error",
     "decode_json",
     "describe_error_body",
     "encode_json",
