@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from types import TracebackType
 
 import httpx
 
@@ -18,6 +17,7 @@ from common import (
     ValidationError,
 )
 from common._clock import ServerClock
+from common._lifetime import AsyncResource
 from common._validation import offset_seconds, seconds
 from common._version import __version__
 
@@ -37,7 +37,7 @@ MAX_CLOCK_OFFSET = 86_400.0
 logger = logging.getLogger("bitexgate")
 
 
-class BitexGateClient:
+class BitexGateClient(AsyncResource):
     """An async client of the bitexbit Gateway, signing every call with your key.
 
     Use it as an async context manager, or call `aclose()` when done:
@@ -141,14 +141,3 @@ class BitexGateClient:
     async def aclose(self) -> None:
         """Close the connection pool (unless it belongs to a client you passed in)."""
         await self._transport.aclose()
-
-    async def __aenter__(self) -> BitexGateClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

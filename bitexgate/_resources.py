@@ -80,6 +80,20 @@ class _Gateway:
 
         return AsyncPaginator(fetch, query, max_items=max_items)
 
+    def history(
+        self,
+        path: str,
+        item: type[T],
+        status_enum: type[DepositStatus] | type[WithdrawStatus],
+        *,
+        max_items: int | None,
+        timeout: TimeoutTypes | None,
+        **filters: Any,
+    ) -> AsyncPaginator[T]:
+        """One of the three history endpoints, filtered: its query checked, then paged."""
+        query = history_query(status_enum=status_enum, **filters)
+        return self.paginate(path, query, item, max_items=max_items, timeout=timeout)
+
 
 class PaymentMethods:
     """`/api/gateway/payment-methods`: what can be deposited and withdrawn, and at what cost."""
@@ -171,8 +185,12 @@ class Wallets:
         timeout: TimeoutTypes | None = None,
     ) -> AsyncPaginator[Deposit]:
         """Every deposit to the wallets that matches the filters, page by page."""
-        query = history_query(
-            status_enum=DepositStatus,
+        return self._gateway.history(
+            WALLET_HISTORY,
+            Deposit,
+            DepositStatus,
+            max_items=max_items,
+            timeout=timeout,
             status=status,
             ordering=ordering,
             page=page,
@@ -184,9 +202,6 @@ class Wallets:
             payment_id=payment_id,
             memo=memo,
             destination_tag=destination_tag,
-        )
-        return self._gateway.paginate(
-            WALLET_HISTORY, query, Deposit, max_items=max_items, timeout=timeout
         )
 
 
@@ -269,8 +284,12 @@ class Invoices:
         timeout: TimeoutTypes | None = None,
     ) -> AsyncPaginator[InvoiceDeposit]:
         """Every payment made through invoices that matches the filters, page by page."""
-        query = history_query(
-            status_enum=DepositStatus,
+        return self._gateway.history(
+            INVOICE_HISTORY,
+            InvoiceDeposit,
+            DepositStatus,
+            max_items=max_items,
+            timeout=timeout,
             status=status,
             ordering=ordering,
             page=page,
@@ -282,9 +301,6 @@ class Invoices:
             payment_id=payment_id,
             memo=memo,
             destination_tag=destination_tag,
-        )
-        return self._gateway.paginate(
-            INVOICE_HISTORY, query, InvoiceDeposit, max_items=max_items, timeout=timeout
         )
 
 
@@ -366,8 +382,12 @@ class Withdrawals:
         timeout: TimeoutTypes | None = None,
     ) -> AsyncPaginator[Withdrawal]:
         """Every withdrawal that matches the filters, page by page."""
-        query = history_query(
-            status_enum=WithdrawStatus,
+        return self._gateway.history(
+            WITHDRAW_HISTORY,
+            Withdrawal,
+            WithdrawStatus,
+            max_items=max_items,
+            timeout=timeout,
             status=status,
             ordering=ordering,
             page=page,
@@ -376,7 +396,4 @@ class Withdrawals:
             network=network,
             txid=txid,
             address=address,
-        )
-        return self._gateway.paginate(
-            WITHDRAW_HISTORY, query, Withdrawal, max_items=max_items, timeout=timeout
         )

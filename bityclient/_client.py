@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timezone, tzinfo
-from types import TracebackType
 
 import httpx
 
 from common import DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes, Transport
+from common._lifetime import AsyncResource
 from common._version import __version__
 
 from . import _validation as check
@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_BASE_URL", "TOKEN_PATH", "BityClient"]
 DEFAULT_BASE_URL = "https://bity.com"
 
 
-class BityClient:
+class BityClient(AsyncResource):
     """An async client of the Bity v1 API.
 
     ```python
@@ -171,14 +171,3 @@ class BityClient:
             await self._auth.aclose()
         finally:
             await self._transport.aclose()
-
-    async def __aenter__(self) -> BityClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

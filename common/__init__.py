@@ -5,6 +5,7 @@ neither of them.
 """
 
 from ._converter import make_converter, parse_datetime, to_bool, to_decimal, to_int
+from ._encoding import encode_json
 from ._enums import OpenIntEnum, OpenStrEnum
 from ._errors import (
     AmountMismatchError,
@@ -41,7 +42,7 @@ from ._responses import (
     structure_list,
 )
 from ._retry import RetryPolicy
-from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, TimeoutTypes, Transport, encode_json
+from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, TimeoutTypes, Transport
 from ._version import __version__
 
 __all__ = [

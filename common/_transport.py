@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from decimal import Decimal
-from enum import Enum
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
-from ._clock import DEADLINE_MISS, DeadlineMiss
-from ._errors import (
-    AuthenticationError,
-    ConnectError,
-    DecodeError,
-    NetworkError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestTimeout,
-    SDKError,
-    TransportError,
-)
-from ._headers import CheckedAuth, InvalidHeader, invalid_header
+from ._clock import DEADLINE_MISS
+from ._encoding import encode_json
+from ._errors import RateLimitError, SDKError
+from ._failures import request_error, status_error
+from ._headers import CheckedAuth, invalid_header
+from ._lifetime import AsyncResource
 from ._limiter import ConcurrencyLimit
-from ._responses import error_from_response, signature_window_error
 from ._retry import RetryPolicy
 from ._validation import MAX_IN_FLIGHT, timeout_value, whole_number
 
@@ -37,7 +25,6 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Transport",
     "TimeoutTypes",
-    "encode_json",
 ]
 
 #: Connect quickly or fail; allow a slow answer.
@@ -55,55 +42,11 @@ TimeoutTypes = float | httpx.Timeout
 #: Paths whose parsed URL is kept: every endpoint's, with room for a few hundred more.
 _MAX_CACHED_URLS = 512
 
-#: `encode_json` refuses a Decimal whose exponent (in scientific notation) is beyond
-#: +-this rather than write out that many zeros (a gigabyte for 1E+999999999).
-#: Validated amounts stay far inside it (see common._validation.MAX_EXPONENT).
-_MAX_JSON_EXPONENT = 1000
 
 _NO_AUTH = httpx.Auth()  # a flow that adds nothing: for calls that must not carry credentials
 
-# Failures that happen before a single byte of the request is written.
-_NEVER_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-    httpx.ProxyError,
-)
 
-
-def encode_json(value: Any) -> bytes:
-    """Serialise a request body once, exactly as the APIs' reference clients do.
-
-    The text matches `json.dumps(value)` (ASCII only, `", "` and `": "` separators),
-    except that a `Decimal` is written as the exact JSON number it holds. A float
-    is refused: it cannot hold an amount exactly.
-    """
-    return _encode(value).encode("ascii")
-
-
-def _encode(value: Any) -> str:
-    if isinstance(value, Enum):
-        value = value.value
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot send a non-finite number: {value}")
-        if abs(value.adjusted()) > _MAX_JSON_EXPONENT:  # checked before it is written out
-            raise ValueError(f"cannot send {value}: its exponent is beyond +-{_MAX_JSON_EXPONENT}")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("refusing to serialise a float; pass a Decimal or a str")
-    if isinstance(value, Mapping):
-        items = (f"{json.dumps(str(key))}: {_encode(inner)}" for key, inner in value.items())
-        return "{" + ", ".join(items) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_encode(inner) for inner in value) + "]"
-    if value is None or isinstance(value, (str, int, bool)):
-        return json.dumps(value)
-    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
-
-
-class Transport:
+class Transport(AsyncResource):
     """Sends requests to one base URL over an `httpx.AsyncClient`, with retries.
 
     Give it an `http_client` to share a connection pool (a FastAPI app's client,
@@ -204,17 +147,6 @@ class Transport:
         if self._owns_client:
             await self._client.aclose()
 
-    async def __aenter__(self) -> Transport:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     def url_for(self, path: str) -> str:
         """The absolute URL of `path` under the base URL."""
         if not path.startswith("/") or path.startswith("//"):
@@ -289,7 +221,7 @@ class Transport:
             try:
                 response = await self._send(request, auth, request_timeout, capped=capped)
             except httpx.RequestError as exc:
-                error = _request_error(exc, request, idempotent=idempotent, hint=hint)
+                error = request_error(exc, request, idempotent=idempotent, hint=hint)
             else:
                 _release_stream(response)
                 if response.is_success:
@@ -301,7 +233,7 @@ class Transport:
                         attempt + 1,
                     )
                     return response
-                error = _status_error(response, idempotent=idempotent, hint=hint)
+                error = status_error(response, idempotent=idempotent, hint=hint)
             if not self._retry.should_retry(error, attempt=attempt, idempotent=idempotent):
                 self._logger.debug("%s %s failed (attempt %d): %s", method, url, attempt + 1, error)
                 # Not chained to the httpx error: its request holds the auth headers.
@@ -347,25 +279,6 @@ class Transport:
 _OVERLOADED = frozenset({429, 502, 503, 504})
 
 
-def _status_error(response: httpx.Response, *, idempotent: bool, hint: str | None) -> SDKError:
-    """The SDK error for a response that is not a success, after a request that went out.
-
-    Only a 4xx says the request was refused: after a 3xx (a 303 answers a POST that
-    was carried out; redirects are never followed), a 5xx or a status no standard
-    defines, a request that is not idempotent may have taken effect. A refusal its
-    auth proved to be down to the timing of a signed deadline becomes a
-    `SignatureWindowError`, which is resent: the server did not act.
-    """
-    unknown = not idempotent and not 400 <= response.status_code < 500
-    error = error_from_response(response, outcome_unknown=unknown, hint=hint)
-    miss = response.extensions.get(DEADLINE_MISS)
-    if isinstance(miss, DeadlineMiss) and isinstance(
-        error, (AuthenticationError, PermissionDeniedError)
-    ):
-        return signature_window_error(error, miss)
-    return error
-
-
 def _release_stream(response: httpx.Response) -> None:
     """Break httpx's response <-> stream reference cycle once the body has been read.
 
@@ -377,59 +290,3 @@ def _release_stream(response: httpx.Response) -> None:
     """
     if response.is_closed and response.is_stream_consumed:
         response.stream = httpx.ByteStream(response.content)
-
-
-def _request_error(
-    exc: httpx.RequestError, request: httpx.Request, *, idempotent: bool, hint: str | None
-) -> TransportError | DecodeError:
-    method, url = request.method, str(request.url)
-    if isinstance(exc, httpx.DecodingError):
-        return DecodeError(
-            f"{method} {url}: the response body could not be decoded ({type(exc).__name__}: {exc})",
-            text="",
-            method=method,
-            url=url,
-            outcome_unknown=not idempotent,
-            hint=hint,
-        )
-    if isinstance(exc, httpx.LocalProtocolError):
-        return _unwritable(exc, method, url)
-    if isinstance(exc, _NEVER_SENT):
-        return ConnectError(
-            f"{method} {url}: could not connect ({type(exc).__name__}: {exc}); "
-            "the request was not sent",
-            method=method,
-            url=url,
-        )
-    cls: type[TransportError] = (
-        RequestTimeout if isinstance(exc, httpx.TimeoutException) else NetworkError
-    )
-    what = "no response in time" if cls is RequestTimeout else "the connection broke"
-    return cls(
-        f"{method} {url}: {what} ({type(exc).__name__}: {exc})",
-        method=method,
-        url=url,
-        may_have_reached_server=True,
-        outcome_unknown=not idempotent,
-        hint=hint,
-    )
-
-
-def _unwritable(exc: httpx.LocalProtocolError, method: str, url: str) -> TransportError:
-    """The error for a request the HTTP library refused to write, without its text.
-
-    That text quotes what it refused: a header value, that is a key, a signature
-    or a token. Only the SDK's own `InvalidHeader` is repeated: it names the
-    header, not its value. Nothing was sent: h11 checks the headers before a byte
-    goes out, aiohttp as it serialises them, and the SDK always sends a body of
-    the length it declares.
-    """
-    if isinstance(exc, InvalidHeader):
-        detail = str(exc)
-    else:  # h11's or aiohttp's refusal: its text may quote the header
-        detail = f"{type(exc).__name__}, a header or the framing HTTP does not allow"
-    return TransportError(
-        f"{method} {url}: the request was refused before it was sent ({detail})",
-        method=method,
-        url=url,
-    )

@@ -18,8 +18,8 @@ import pytest
 from bityclient import BityClient
 from common import DecodeError, RetryPolicy, SDKError, Transport, TransportError, fast_transport
 from common._aiohttp import map_aiohttp_error
+from common._failures import request_error
 from common._headers import InvalidHeader, invalid_header
-from common._transport import _request_error
 from tests.common.test_fast_transport import LoopbackServer, serving
 from tests.conftest import SleepRecorder
 from tests.endpoints import NOW
@@ -188,7 +188,7 @@ def test_the_mapping_keeps_other_value_errors_as_they_are() -> None:
 def test_h11s_text_is_not_repeated() -> None:
     request = httpx.Request("POST", "https://api.example.com/pay")
     refused = httpx.LocalProtocolError(f"Illegal header value b'Bearer {SECRET}\\r\\n'")
-    error = _request_error(refused, request, idempotent=False, hint=None)
+    error = request_error(refused, request, idempotent=False, hint=None)
     assert type(error) is TransportError
     assert SECRET not in str(error)
     assert "LocalProtocolError" in str(error)

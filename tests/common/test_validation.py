@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from common import AsyncPaginator, Page, RetryPolicy, Transport, ValidationError
-from common._transport import encode_json
+from common._encoding import encode_json
 from common._validation import (
     MAX_COUNT,
     MAX_DIGITS,
