@@ -237,10 +237,11 @@ async def test_a_timed_out_withdrawal_is_found_afterwards(
 async def test_requests_waiting_for_a_pooled_connection_arrive_in_time(
     sandbox: GatewaySandbox, base_url: str
 ) -> None:
-    # Each request is held 0.2 s before the sandbox checks its 0.3 s signature, on a
-    # pool of one connection: the second waits 0.2 s for it. Signed before waiting, it
-    # would be checked 0.4 s after signing (expired); signed after, 0.2 s after.
-    sandbox.delay_next("/api/gateway/wallets", seconds=0.2, times=2)
+    # Each request is held 0.4 s before the sandbox checks its 0.6 s signature, on a
+    # pool of one connection: the second waits 0.4 s for it. Signed before waiting, it
+    # would be checked 0.8 s after signing (expired); signed after, 0.4 s after. The
+    # clock offset is fixed at zero, so no Date header widens the second deadline.
+    sandbox.delay_next("/api/gateway/wallets", seconds=0.4, times=2)
     async with (
         httpx.AsyncClient(limits=httpx.Limits(max_connections=1)) as http,
         BitexGateClient(
@@ -248,7 +249,8 @@ async def test_requests_waiting_for_a_pooled_connection_arrive_in_time(
             secret=sandbox.secret,
             base_url=base_url,
             http_client=http,
-            signature_window=0.3,
+            signature_window=0.6,
+            clock_offset=0.0,
             max_in_flight=1,  # the size of that client's pool
         ) as gw,
     ):
