@@ -38,7 +38,7 @@ import httpx
 from benchmarks import _data
 from benchmarks import _harness as h
 from bitexgate import Wallet
-from bitexgate._models import CONVERTER
+from bitexgate._models import converter as gateway_converter
 from bitexgate._pages import DRF_PAGE
 from bityclient import Currency, ListMeta, Rate
 from bityclient._decode import converter
@@ -53,7 +53,7 @@ REQUEST = httpx.Request("GET", "http://127.0.0.1/api")
 
 def decode_wallets(body: bytes) -> Page[Wallet]:
     """A wallet page as `gw.wallets.list()` decodes it."""
-    return decode_page(CONVERTER, response(body), Wallet, DRF_PAGE)[0]
+    return decode_page(gateway_converter, response(body), Wallet, DRF_PAGE)[0]
 
 
 def decode_rates(body: bytes) -> Page[Rate]:
@@ -108,7 +108,7 @@ def measure(*, count: int, repeat: int) -> list[list[Any]]:
     decoders: dict[str, tuple[Callable[[bytes], Any], Callable[[Any], Any]]] = {
         "wallets (gateway)": (
             sdk_wallets,
-            lambda data: CONVERTER.structure(data["results"], list[Wallet]),
+            lambda data: gateway_converter.structure(data["results"], list[Wallet]),
         ),
         "rates (Bity)": (
             sdk_rates,

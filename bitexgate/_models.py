@@ -17,7 +17,6 @@ from common import make_converter, to_decimal
 from ._enums import DepositStatus, FeePayer, WithdrawStatus
 
 __all__ = [
-    "CONVERTER",
     "Conversion",
     "Deposit",
     "Invoice",
@@ -26,6 +25,7 @@ __all__ = [
     "Wallet",
     "Withdrawal",
     "configure_converter",
+    "converter",
 ]
 
 #: A value the reference shows both as a number and as text (the AML risk score).
@@ -194,4 +194,4 @@ def configure_converter(converter: cattrs.Converter) -> cattrs.Converter:
 
 
 #: The converter the client uses: built once, tolerant of keys the reference omits.
-CONVERTER = configure_converter(make_converter())
+converter = configure_converter(make_converter())

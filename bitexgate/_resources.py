@@ -11,7 +11,15 @@ from common._validation import timeout_value
 
 from ._amounts import amount_mismatch, wire_body
 from ._enums import DepositStatus, WithdrawStatus
-from ._models import CONVERTER, Deposit, Invoice, InvoiceDeposit, PaymentMethod, Wallet, Withdrawal
+from ._models import (
+    Deposit,
+    Invoice,
+    InvoiceDeposit,
+    PaymentMethod,
+    Wallet,
+    Withdrawal,
+    converter,
+)
 from ._pages import DRF_PAGE
 from ._requests import history_query, invoice_body, list_query, wallet_body, withdrawal_body
 
@@ -55,7 +63,7 @@ class _Gateway:
         response = await self.transport.request(
             "POST", path, json=wire_body(body), timeout=timeout, idempotent=False, hint=hint
         )
-        record = decode_created(CONVERTER, response, item, hint=hint)
+        record = decode_created(converter, response, item, hint=hint)
         request = response.request
         mismatch = amount_mismatch(body, record, method=request.method, url=str(request.url))
         if mismatch is not None:
@@ -76,7 +84,7 @@ class _Gateway:
 
         async def fetch(page_query: Mapping[str, str]) -> Page[T]:
             response = await self.transport.request("GET", path, params=page_query, timeout=timeout)
-            return decode_page(CONVERTER, response, item, DRF_PAGE)[0]
+            return decode_page(converter, response, item, DRF_PAGE)[0]
 
         return AsyncPaginator(fetch, query, max_items=max_items)
 
@@ -109,7 +117,7 @@ class PaymentMethods:
         response = await self._gateway.transport.request(
             "GET", PAYMENT_METHODS, params=query, timeout=timeout
         )
-        methods = decode_items(CONVERTER, response, PaymentMethod, DRF_PAGE)
+        methods = decode_items(converter, response, PaymentMethod, DRF_PAGE)
         self._gateway.fiat_methods.update(
             {(method.ticker, method.network): method.is_fiat for method in methods}
         )

@@ -32,7 +32,7 @@ TRON = "TR4d6N2HoC3Annqt2JK6HhQWuNARMNx5pW"
 
 @pytest.fixture(autouse=True)
 def _strict_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bitexgate._resources, "CONVERTER", STRICT)
+    monkeypatch.setattr(bitexgate._resources, "converter", STRICT)
 
 
 @pytest.fixture

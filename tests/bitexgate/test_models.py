@@ -20,7 +20,7 @@ from bitexgate import (
     Withdrawal,
     WithdrawStatus,
 )
-from bitexgate._models import CONVERTER, configure_converter
+from bitexgate._models import configure_converter, converter
 from common import make_converter
 from tests.conftest import fixture_json, fixture_text
 
@@ -52,7 +52,7 @@ def test_sample_decodes_strictly(name: str, model: Any) -> None:
 
 def test_unknown_keys_are_tolerated_in_production() -> None:
     data = {**fixture_json("bitexgate", "wallet_create.json"), "brand_new_field": [1, 2]}
-    assert CONVERTER.structure(data, Wallet).slug == "659b46e76ae05ce03b19ec39f64dbea6f29e"
+    assert converter.structure(data, Wallet).slug == "659b46e76ae05ce03b19ec39f64dbea6f29e"
     with pytest.raises(cattrs.ClassValidationError) as caught:
         STRICT.structure(data, Wallet)
     assert "brand_new_field" in str(cattrs.transform_error(caught.value))
@@ -62,7 +62,7 @@ def test_unknown_keys_are_tolerated_in_production() -> None:
 def test_amount_is_decimal_in_every_form(amount: object) -> None:
     # withdraw/create sends "22.0000000"; withdraw/history sends 22 for the same field.
     data = {**fixture_json("bitexgate", "withdraw_create.json"), "amount": amount}
-    decoded = CONVERTER.structure(data, Withdrawal)
+    decoded = converter.structure(data, Withdrawal)
     assert isinstance(decoded.amount, Decimal)
     assert decoded.amount == Decimal(22)
 
@@ -71,7 +71,7 @@ def test_float_amounts_from_json_keep_their_decimal_text() -> None:
     data = json.loads('{"symbol": "ETH", "amount": 0.1, "price": 3300.07, "side": 1, "state": "x"}')
     from bitexgate import Conversion
 
-    decoded = CONVERTER.structure(data, Conversion)
+    decoded = converter.structure(data, Conversion)
     assert decoded.amount == Decimal("0.1")
     assert decoded.price == Decimal("3300.07")
 

@@ -29,7 +29,8 @@ from bitexgate import (
     Wallet,
     Withdrawal,
 )
-from bitexgate._models import CONVERTER, configure_converter
+from bitexgate._models import configure_converter
+from bitexgate._models import converter as CONVERTER
 from bityclient import InputTransaction, OutputTransaction, PairRate, Rate
 from bityclient._decode import bity_datetime, converter, converter_for, make_bity_converter
 from common import make_converter, parse_datetime
