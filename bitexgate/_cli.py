@@ -28,37 +28,26 @@ connection); 130 interrupted. A create whose outcome is unknown says so.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from common import DEFAULT_TIMEOUT
 from common._cli import (
-    EXIT_CODES_HELP,
     EXIT_OK,
+    SANDBOX_BASE_URL,
     ArgumentParser,
+    CommandTree,
     Output,
+    Paging,
+    SandboxCommand,
     Secrets,
-    UsageError,
-    add_global_options,
+    Setting,
+    client_options,
     decimal_arg,
     enum_arg,
     enum_choices,
-    export_line,
-    flag_map,
-    join_dash_values,
-    parse_args,
-    port_arg,
-    positive_int_arg,
-    retry_policy,
-    run_command,
-    sandbox_unavailable,
-    secret_flag_values,
-    serve_sandbox,
-    setting,
+    run_main,
 )
-from common._version import __version__
 
 from ._client import DEFAULT_BASE_URL, BitexGateClient
 from ._enums import DepositStatus, FeePayer, WithdrawStatus
@@ -71,14 +60,33 @@ __all__ = ["ENV_API_KEY", "ENV_BASE_URL", "ENV_SECRET", "build_parser", "main", 
 ENV_API_KEY = "BITEXGATE_API_KEY"
 ENV_SECRET = "BITEXGATE_SECRET"  # noqa: S105 (the name of a variable, not a secret)
 ENV_BASE_URL = "BITEXGATE_BASE_URL"
-#: The base URL shown for the in-process sandbox (never resolved: requests stay in process).
-SANDBOX_BASE_URL = "http://sandbox.invalid"
-SECRET_FLAGS = ("--secret", "--api-key")
+
+API_KEY = Setting(
+    "--api-key",
+    ENV_API_KEY,
+    metavar="KEY",
+    help=f"API key (default: ${ENV_API_KEY})",
+    what="API key",
+    secret=True,
+)
+SECRET = Setting(
+    "--secret",
+    ENV_SECRET,
+    metavar="SECRET",
+    help=f"API secret (default: ${ENV_SECRET}; a flag shows in the process list)",
+    what="API secret",
+    secret=True,
+)
+BASE_URL = Setting(
+    "--base-url",
+    ENV_BASE_URL,
+    metavar="URL",
+    help=f"gateway URL (default: ${ENV_BASE_URL}, else {DEFAULT_BASE_URL})",
+)
+CREDENTIALS = (API_KEY, SECRET, BASE_URL)
+PAGING = Paging("--ordering", order_metavar="ORDER", order_help="id or -id")
 
 Handler = Callable[[BitexGateClient, argparse.Namespace, Output], Awaitable[None]]
-
-
-_ORDERING_HELP = "id or -id"
 
 
 # --- the commands ------------------------------------------------------------------------------
@@ -97,15 +105,12 @@ _HISTORY_FILTERS = (
     "payment_id",
     "memo",
     "destination_tag",
-    "ordering",
-    "page_size",
-    "max_items",
 )
 
 
 def _history_filters(a: argparse.Namespace) -> dict[str, Any]:
     """The filters and paging of a deposit history command (wallets and invoices alike)."""
-    return {name: getattr(a, name) for name in _HISTORY_FILTERS}
+    return {**{name: getattr(a, name) for name in _HISTORY_FILTERS}, **PAGING.options(a)}
 
 
 async def _wallets_create(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
@@ -121,9 +126,7 @@ async def _wallets_create(gw: BitexGateClient, a: argparse.Namespace, out: Outpu
 
 
 async def _wallets_list(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(
-        gw.wallets.list(ordering=a.ordering, page_size=a.page_size, max_items=a.max_items)
-    )
+    await out.stream_items(gw.wallets.list(**PAGING.options(a)))
 
 
 async def _wallets_history(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
@@ -147,9 +150,7 @@ async def _invoices_create(gw: BitexGateClient, a: argparse.Namespace, out: Outp
 
 
 async def _invoices_list(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(
-        gw.invoices.list(ordering=a.ordering, page_size=a.page_size, max_items=a.max_items)
-    )
+    await out.stream_items(gw.invoices.list(**PAGING.options(a)))
 
 
 async def _invoices_history(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
@@ -184,34 +185,12 @@ async def _withdrawals_history(gw: BitexGateClient, a: argparse.Namespace, out: 
             status=a.status,
             txid=a.txid,
             address=a.address,
-            ordering=a.ordering,
-            page_size=a.page_size,
-            max_items=a.max_items,
+            **PAGING.options(a),
         )
     )
 
 
 # --- the parser --------------------------------------------------------------------------------
-
-
-def _add_credentials(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    default = argparse.SUPPRESS if suppress else None
-    group = parser.add_argument_group("credentials (the environment variables are preferred)")
-    group.add_argument(
-        "--api-key", default=default, metavar="KEY", help=f"API key (default: ${ENV_API_KEY})"
-    )
-    group.add_argument(
-        "--secret",
-        default=default,
-        metavar="SECRET",
-        help=f"API secret (default: ${ENV_SECRET}; a flag shows in the process list)",
-    )
-    group.add_argument(
-        "--base-url",
-        default=default,
-        metavar="URL",
-        help=f"gateway URL (default: ${ENV_BASE_URL}, else {DEFAULT_BASE_URL})",
-    )
 
 
 def _add_convert(parser: argparse.ArgumentParser) -> None:
@@ -225,16 +204,6 @@ def _add_convert(parser: argparse.ArgumentParser) -> None:
         type=decimal_arg,
         metavar="PERCENT",
         help="distance from the market price (server default 5; may be negative)",
-    )
-
-
-def _add_paging(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ordering", metavar="ORDER", help=_ORDERING_HELP)
-    parser.add_argument(
-        "--page-size", type=positive_int_arg, metavar="N", help="items per page (the API's limit)"
-    )
-    parser.add_argument(
-        "--max-items", type=positive_int_arg, metavar="N", help="stop after N items"
     )
 
 
@@ -261,43 +230,18 @@ def _add_tags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> ArgumentParser:
     """The `bitexgate` argument parser, every subcommand included."""
-    parser = ArgumentParser(
+    tree = CommandTree(
         prog="bitexgate",
         description="Call the bitexbit Gateway from a shell: one subcommand per endpoint.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        credentials=CREDENTIALS,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    add_global_options(parser, suppress=False)
-    _add_credentials(parser, suppress=False)
-    groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
 
-    def group(name: str, help: str) -> Any:
-        sub = groups.add_parser(name, help=help, description=help)
-        return sub.add_subparsers(dest="command", metavar="ACTION", required=True)
+    methods = tree.group("payment-methods", "what can be deposited and withdrawn")
+    p = methods.command("list", _payment_methods_list, "list the payment methods")
+    PAGING.add_order(p)
 
-    def command(
-        actions: Any, name: str, handler: Handler, help: str, *, creates: str | None = None
-    ) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = actions.add_parser(
-            name,
-            help=help,
-            description=help,
-            epilog=EXIT_CODES_HELP,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        add_global_options(sub, suppress=True)
-        _add_credentials(sub, suppress=True)
-        sub.set_defaults(handler=handler, creates=creates)
-        return sub
-
-    methods = group("payment-methods", "what can be deposited and withdrawn")
-    p = command(methods, "list", _payment_methods_list, "list the payment methods")
-    p.add_argument("--ordering", metavar="ORDER", help=_ORDERING_HELP)
-
-    wallets = group("wallets", "crypto deposit wallets and their deposits")
-    p = command(
-        wallets,
+    wallets = tree.group("wallets", "crypto deposit wallets and their deposits")
+    p = wallets.command(
         "create",
         _wallets_create,
         "create a deposit wallet",
@@ -306,16 +250,15 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--ticker", required=True, help="e.g. ETH")
     p.add_argument("--network", required=True, help="e.g. ethereum")
     _add_convert(p)
-    p = command(wallets, "list", _wallets_list, "list the wallets")
-    _add_paging(p)
-    p = command(wallets, "history", _wallets_history, "list the deposits to the wallets")
+    p = wallets.command("list", _wallets_list, "list the wallets")
+    PAGING.add(p)
+    p = wallets.command("history", _wallets_history, "list the deposits to the wallets")
     _add_filters(p, DepositStatus)
     _add_tags(p)
-    _add_paging(p)
+    PAGING.add(p)
 
-    invoices = group("invoices", "fiat invoices and the payments made through them")
-    p = command(
-        invoices,
+    invoices = tree.group("invoices", "fiat invoices and the payments made through them")
+    p = invoices.command(
         "create",
         _invoices_create,
         "create an invoice (send the payer to its proceed_url)",
@@ -328,16 +271,15 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--payment-url", metavar="URL", help="where the payer lands after paying")
     p.add_argument("--cancel-url", metavar="URL", help="where the payer lands after cancelling")
     _add_convert(p)
-    p = command(invoices, "list", _invoices_list, "list the invoices")
-    _add_paging(p)
-    p = command(invoices, "history", _invoices_history, "list the payments made via invoices")
+    p = invoices.command("list", _invoices_list, "list the invoices")
+    PAGING.add(p)
+    p = invoices.command("history", _invoices_history, "list the payments made via invoices")
     _add_filters(p, DepositStatus)
     _add_tags(p)
-    _add_paging(p)
+    PAGING.add(p)
 
-    withdrawals = group("withdrawals", "withdrawals to crypto addresses and fiat cards")
-    p = command(
-        withdrawals,
+    withdrawals = tree.group("withdrawals", "withdrawals to crypto addresses and fiat cards")
+    p = withdrawals.command(
         "create",
         _withdrawals_create,
         "withdraw to an address (crypto) or a card (fiat)",
@@ -365,70 +307,15 @@ def build_parser() -> ArgumentParser:
         "--auto-buy-percent", type=decimal_arg, metavar="PERCENT", help="the share to buy with"
     )
     _add_tags(p)
-    p = command(withdrawals, "history", _withdrawals_history, "list the withdrawals")
+    p = withdrawals.command("history", _withdrawals_history, "list the withdrawals")
     _add_filters(p, WithdrawStatus)
-    _add_paging(p)
+    PAGING.add(p)
 
-    p = groups.add_parser(
-        "sandbox",
-        help="serve the gateway sandbox on a socket until Ctrl+C",
-        description="Serve the bitexbit Gateway sandbox (demo data, demo credentials) "
-        "on a socket until Ctrl+C, and print the lines that point this command at it.",
-    )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
-    p.add_argument(
-        "--port", type=port_arg, default=8001, help="port (%(default)s; 0 takes a free one)"
-    )
-    p.add_argument("--empty", action="store_true", help="start without the demo data")
-    return parser
+    tree.sandbox(SANDBOX)
+    return tree.parser
 
 
 # --- running -----------------------------------------------------------------------------------
-
-
-def _client_options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {"retry": retry_policy(args.retries)}
-    options["timeout"] = DEFAULT_TIMEOUT if args.timeout is None else args.timeout
-    return options
-
-
-def _required(value: str | None, env: str, flag: str, what: str) -> str:
-    if value is None:
-        raise UsageError(f"missing {what}: set {env} or pass {flag}")
-    return value
-
-
-async def _execute(args: argparse.Namespace, secrets: Secrets) -> int:
-    out = Output(table=args.table)
-    handler: Handler = args.handler
-    if args.sandbox:
-        try:
-            from .sandbox import GatewaySandbox
-        except ImportError as exc:
-            raise sandbox_unavailable(exc) from None
-        sandbox = GatewaySandbox()
-        sandbox.seed_demo_data()
-        try:
-            async with BitexGateClient(
-                api_key=sandbox.api_key,
-                secret=sandbox.secret,
-                base_url=SANDBOX_BASE_URL,
-                transport=sandbox.transport(),
-                **_client_options(args),
-            ) as gw:
-                await handler(gw, args, out)
-        finally:
-            await sandbox.aclose()
-        return EXIT_OK
-    api_key = _required(setting(args.api_key, ENV_API_KEY), ENV_API_KEY, "--api-key", "API key")
-    secret = _required(setting(args.secret, ENV_SECRET), ENV_SECRET, "--secret", "API secret")
-    secrets.add(api_key, secret)
-    base_url = setting(args.base_url, ENV_BASE_URL) or DEFAULT_BASE_URL
-    async with BitexGateClient(
-        api_key=api_key, secret=secret, base_url=base_url, **_client_options(args)
-    ) as gw:
-        await handler(gw, args, out)
-    return EXIT_OK
 
 
 def _load_sandbox() -> GatewaySandbox:
@@ -437,42 +324,63 @@ def _load_sandbox() -> GatewaySandbox:
     return GatewaySandbox()
 
 
-def _banner(sandbox: GatewaySandbox, base_url: str) -> list[str]:
-    return [
-        f"bitexbit Gateway sandbox on {base_url} (Ctrl+C to stop)",
-        "# demo credentials: paste these lines into a shell, then run bitexgate",
-        export_line(ENV_BASE_URL, base_url),
-        export_line(ENV_API_KEY, sandbox.api_key),
-        export_line(ENV_SECRET, sandbox.secret),
-    ]
+SANDBOX = SandboxCommand(
+    prog="bitexgate",
+    title="bitexbit Gateway",
+    help="serve the gateway sandbox on a socket until Ctrl+C",
+    port=8001,
+    load=_load_sandbox,
+    base_url_env=ENV_BASE_URL,
+    demo_credentials=lambda sandbox: [(ENV_API_KEY, sandbox.api_key), (ENV_SECRET, sandbox.secret)],
+)
+
+
+async def _execute(args: argparse.Namespace, secrets: Secrets) -> int:
+    out = Output(table=args.table)
+    handler: Handler = args.handler
+    if args.sandbox:
+        sandbox = SANDBOX.in_process()
+        try:
+            async with BitexGateClient(
+                api_key=sandbox.api_key,
+                secret=sandbox.secret,
+                base_url=SANDBOX_BASE_URL,
+                transport=sandbox.transport(),
+                **client_options(args),
+            ) as gw:
+                await handler(gw, args, out)
+        finally:
+            await sandbox.aclose()
+        return EXIT_OK
+    api_key = API_KEY.required(args)
+    secret = SECRET.required(args)
+    secrets.add(api_key, secret)
+    base_url = BASE_URL.value(args) or DEFAULT_BASE_URL
+    async with BitexGateClient(
+        api_key=api_key, secret=secret, base_url=base_url, **client_options(args)
+    ) as gw:
+        await handler(gw, args, out)
+    return EXIT_OK
+
+
+def _in_doubt_note(creates: str, args: argparse.Namespace) -> str:
+    note = f"Before running it again, check `bitexgate {creates}`"
+    client_order_id = getattr(args, "client_order_id", None)
+    if client_order_id:
+        note += f" for client_order_id {client_order_id!r}"
+    return note + "."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `bitexgate` command with `argv` (default: `sys.argv[1:]`); returns the exit code."""
-    arguments = join_dash_values(sys.argv[1:] if argv is None else argv, ["--ordering"])
-    secrets = Secrets(
-        os.environ.get(ENV_SECRET),
-        os.environ.get(ENV_API_KEY),
-        *secret_flag_values(arguments, SECRET_FLAGS),
-    )
-    parser = build_parser()
-    parsed = parse_args(parser, arguments, secrets)
-    if isinstance(parsed, int):
-        return parsed
-    if parsed.group == "sandbox":
-        return serve_sandbox(parsed, secrets, load=_load_sandbox, banner=_banner)
-    note = None
-    if parsed.creates:
-        note = f"Before running it again, check `bitexgate {parsed.creates}`"
-        client_order_id = getattr(parsed, "client_order_id", None)
-        if client_order_id:
-            note += f" for client_order_id {client_order_id!r}"
-        note += "."
-    return run_command(
-        lambda: _execute(parsed, secrets),
-        secrets=secrets,
-        flags=flag_map(parser),
-        in_doubt_note=note,
+    return run_main(
+        argv,
+        build_parser=build_parser,
+        credentials=CREDENTIALS,
+        paging=PAGING,
+        sandbox=SANDBOX,
+        execute=_execute,
+        in_doubt_note=_in_doubt_note,
     )
 
 

@@ -28,7 +28,8 @@ This package is the one place both command lines import from; its modules hold
 one concern each: `_args` (argument types), `_parser` (parsers and the options
 every subcommand takes), `_settings` (flags and environment variables), `_secrets`
 (masking), `_output` (JSON and tables), `_report` (exit codes and error messages),
-`_run` (running a command) and `_serve` (the `sandbox` subcommand).
+`_run` (running a command), `_serve` (the sandbox on the command line) and
+`_main` (the course of a command's `main()`).
 """
 
 from __future__ import annotations
@@ -42,8 +43,18 @@ from ._args import (
     positive_float_arg,
     positive_int_arg,
 )
+from ._main import run_main
 from ._output import Output, render_record, render_table, to_json_text, to_jsonable
-from ._parser import ArgumentParser, add_global_options, flag_map, join_dash_values, parse_args
+from ._parser import (
+    ArgumentParser,
+    CommandGroup,
+    CommandTree,
+    Paging,
+    add_global_options,
+    flag_map,
+    join_dash_values,
+    parse_args,
+)
 from ._report import (
     EXIT_API_ERROR,
     EXIT_CODES_HELP,
@@ -57,8 +68,22 @@ from ._report import (
 )
 from ._run import run_command
 from ._secrets import Secrets, secret_flag_values
-from ._serve import SANDBOX_EXTRA_HINT, sandbox_unavailable, serve_sandbox, warn_if_exposed
-from ._settings import export_line, retry_policy, setting
+from ._serve import (
+    SANDBOX_BASE_URL,
+    SANDBOX_EXTRA_HINT,
+    SandboxCommand,
+    sandbox_unavailable,
+    serve_sandbox,
+    warn_if_exposed,
+)
+from ._settings import (
+    Setting,
+    add_credentials,
+    client_options,
+    export_line,
+    retry_policy,
+    setting,
+)
 
 __all__ = [
     "EXIT_API_ERROR",
@@ -67,12 +92,20 @@ __all__ = [
     "EXIT_OK",
     "EXIT_TRANSPORT",
     "EXIT_USAGE",
+    "SANDBOX_BASE_URL",
     "SANDBOX_EXTRA_HINT",
     "ArgumentParser",
+    "CommandGroup",
+    "CommandTree",
     "Output",
+    "Paging",
+    "SandboxCommand",
     "Secrets",
+    "Setting",
     "UsageError",
+    "add_credentials",
     "add_global_options",
+    "client_options",
     "decimal_arg",
     "enum_arg",
     "enum_choices",
@@ -90,11 +123,12 @@ __all__ = [
     "report_error",
     "retry_policy",
     "run_command",
+    "run_main",
     "sandbox_unavailable",
     "secret_flag_values",
     "serve_sandbox",
     "setting",
-    "to_jsonable",
     "to_json_text",
+    "to_jsonable",
     "warn_if_exposed",
 ]
