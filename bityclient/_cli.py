@@ -48,32 +48,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from common import DEFAULT_TIMEOUT, ValidationError
+from common import ValidationError
 from common._cli import (
-    EXIT_CODES_HELP,
     EXIT_OK,
+    SANDBOX_BASE_URL,
     ArgumentParser,
+    CommandTree,
     Output,
+    Paging,
+    SandboxCommand,
     Secrets,
+    Setting,
     UsageError,
-    add_global_options,
+    client_options,
     decimal_arg,
     enum_arg,
     enum_choices,
-    export_line,
-    flag_map,
-    join_dash_values,
-    parse_args,
-    port_arg,
-    positive_int_arg,
-    retry_policy,
-    run_command,
-    sandbox_unavailable,
-    secret_flag_values,
-    serve_sandbox,
-    setting,
+    run_main,
 )
-from common._version import __version__
 
 from ._auth import dump_token, load_token
 from ._client import DEFAULT_BASE_URL, BityClient
@@ -101,9 +93,50 @@ ENV_USERNAME = "BITY_USERNAME"
 ENV_PASSWORD = "BITY_PASSWORD"  # noqa: S105 (the name of a variable, not a secret)
 ENV_BASE_URL = "BITY_BASE_URL"
 ENV_TOKEN_FILE = "BITY_TOKEN_FILE"  # noqa: S105 (the name of a variable, not a secret)
-#: The base URL shown for the in-process sandbox (never resolved: requests stay in process).
-SANDBOX_BASE_URL = "http://sandbox.invalid"
-SECRET_FLAGS = ("--password", "--code")
+
+CLIENT_ID = Setting(
+    "--client-id",
+    ENV_CLIENT_ID,
+    metavar="ID",
+    help=f"OAuth client id (${ENV_CLIENT_ID})",
+    what="client id",
+)
+USERNAME = Setting(
+    "--username",
+    ENV_USERNAME,
+    metavar="NAME",
+    help=f"phone (+41...), e-mail or username (${ENV_USERNAME})",
+    what="username",
+)
+PASSWORD = Setting(
+    "--password",
+    ENV_PASSWORD,
+    metavar="PASSWORD",
+    help=f"password (${ENV_PASSWORD}; a flag shows in the process list)",
+    what="password",
+    secret=True,
+)
+BASE_URL = Setting(
+    "--base-url",
+    ENV_BASE_URL,
+    metavar="URL",
+    help=f"API URL (${ENV_BASE_URL}, else {DEFAULT_BASE_URL})",
+)
+TOKEN_FILE = Setting(
+    "--token-file",
+    ENV_TOKEN_FILE,
+    metavar="PATH",
+    help=f"reuse and store the session in this file, mode 0600 (${ENV_TOKEN_FILE}, "
+    "ignored with --sandbox; the flag is refused there)",
+)
+CREDENTIALS = (CLIENT_ID, USERNAME, PASSWORD, BASE_URL, TOKEN_FILE)
+#: Flags besides the credentials whose values are secret.
+SECRET_FLAGS = ("--code",)
+PAGING = Paging(
+    "--order-by",
+    order_metavar="FIELD",
+    order_help="a field, ascending (+ before it is optional) or descending: -timestamp_created",
+)
 #: What `BityClient` is given as its client id by commands that never send one.
 _UNUSED_CLIENT_ID = "unused"
 
@@ -111,9 +144,6 @@ _UNUSED_CLIENT_ID = "unused"
 NONE, LOGIN, TOKEN = "none", "login", "token"
 
 Handler = Callable[[BityClient, argparse.Namespace, Output], Awaitable[None]]
-
-
-_ORDER_BY_HELP = "a field, ascending (+ before it is optional) or descending: -timestamp_created"
 
 
 # --- the token file ----------------------------------------------------------------------------
@@ -204,9 +234,7 @@ async def _verify_phone(bity: BityClient, a: argparse.Namespace, out: Output) ->
 
 
 async def _rates_list(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(
-        bity.rates.list(order_by=a.order_by, page_size=a.page_size, max_items=a.max_items)
-    )
+    await out.stream_items(bity.rates.list(**PAGING.options(a)))
 
 
 async def _rates_we_sell(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
@@ -231,55 +259,10 @@ async def _orders_create(bity: BityClient, a: argparse.Namespace, out: Output) -
 
 
 async def _orders_list(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(
-        bity.orders.list(order_by=a.order_by, page_size=a.page_size, max_items=a.max_items)
-    )
+    await out.stream_items(bity.orders.list(**PAGING.options(a)))
 
 
 # --- the parser --------------------------------------------------------------------------------
-
-
-def _add_credentials(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    default = argparse.SUPPRESS if suppress else None
-    group = parser.add_argument_group("credentials (the environment variables are preferred)")
-    group.add_argument(
-        "--client-id", default=default, metavar="ID", help=f"OAuth client id (${ENV_CLIENT_ID})"
-    )
-    group.add_argument(
-        "--username",
-        default=default,
-        metavar="NAME",
-        help=f"phone (+41...), e-mail or username (${ENV_USERNAME})",
-    )
-    group.add_argument(
-        "--password",
-        default=default,
-        metavar="PASSWORD",
-        help=f"password (${ENV_PASSWORD}; a flag shows in the process list)",
-    )
-    group.add_argument(
-        "--base-url",
-        default=default,
-        metavar="URL",
-        help=f"API URL (${ENV_BASE_URL}, else {DEFAULT_BASE_URL})",
-    )
-    group.add_argument(
-        "--token-file",
-        default=default,
-        metavar="PATH",
-        help=f"reuse and store the session in this file, mode 0600 (${ENV_TOKEN_FILE}, "
-        "ignored with --sandbox; the flag is refused there)",
-    )
-
-
-def _add_paging(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--order-by", metavar="FIELD", help=_ORDER_BY_HELP)
-    parser.add_argument(
-        "--page-size", type=positive_int_arg, metavar="N", help="items per page (the API's limit)"
-    )
-    parser.add_argument(
-        "--max-items", type=positive_int_arg, metavar="N", help="stop after N items"
-    )
 
 
 def _currency(text: str) -> Currency | str:
@@ -291,65 +274,34 @@ _currency.__name__ = "currency"
 
 def build_parser() -> ArgumentParser:
     """The `bityclient` argument parser, every subcommand included."""
-    parser = ArgumentParser(
+    tree = CommandTree(
         prog="bityclient",
         description="Call the Bity v1 API from a shell: one subcommand per endpoint.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        credentials=CREDENTIALS,
+        defaults={"needs": NONE},
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    add_global_options(parser, suppress=False)
-    _add_credentials(parser, suppress=False)
-    top = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
 
-    def command(
-        actions: Any,
-        name: str,
-        handler: Handler | None,
-        help: str,
-        *,
-        needs: str = NONE,
-        creates: str | None = None,
-    ) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = actions.add_parser(
-            name,
-            help=help,
-            description=help,
-            epilog=EXIT_CODES_HELP,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        add_global_options(sub, suppress=True)
-        _add_credentials(sub, suppress=True)
-        sub.set_defaults(handler=handler, needs=needs, creates=creates)
-        return sub
-
-    def group(name: str, help: str) -> Any:
-        sub = top.add_parser(name, help=help, description=help)
-        return sub.add_subparsers(dest="command", metavar="ACTION", required=True)
-
-    p = command(top, "verify-phone", _verify_phone, "activate a new user with the SMS code")
+    p = tree.command("verify-phone", _verify_phone, "activate a new user with the SMS code")
     p.add_argument("--phone", required=True, help="international format: +41786399501")
     p.add_argument("--code", required=True, help="the code Bity sent by SMS")
 
-    p = command(
-        top,
+    p = tree.command(
         "login",
         None,
         "log in with the password; print the token's expiry and scope (never the token)",
         needs=LOGIN,
     )
 
-    rates = group("rates", "exchange rates (no login needed)")
-    p = command(rates, "list", _rates_list, "every pair's mid, buy and sell rates")
-    _add_paging(p)
-    p = command(rates, "we-sell", _rates_we_sell, "the price Bity sells at for a pair")
+    rates = tree.group("rates", "exchange rates (no login needed)")
+    p = rates.command("list", _rates_list, "every pair's mid, buy and sell rates")
+    PAGING.add(p)
+    p = rates.command("we-sell", _rates_we_sell, "the price Bity sells at for a pair")
     p.add_argument("pair", metavar="PAIR", help="e.g. ETHBTC")
-    p = command(rates, "we-buy", _rates_we_buy, "the price Bity buys at for a pair")
+    p = rates.command("we-buy", _rates_we_buy, "the price Bity buys at for a pair")
     p.add_argument("pair", metavar="PAIR", help="e.g. ETHBTC")
 
-    orders = group("orders", "the logged-in user's orders")
-    p = command(
-        orders,
+    orders = tree.group("orders", "the logged-in user's orders")
+    p = orders.command(
         "create",
         _orders_create,
         "create an order",
@@ -382,28 +334,14 @@ def build_parser() -> ArgumentParser:
     )
     p.add_argument("--crypto-address", metavar="ADDRESS", help="where crypto is paid out")
     p.add_argument("--person", metavar="URI", help="the person's resource URI")
-    p = command(orders, "list", _orders_list, "list the orders", needs=TOKEN)
-    _add_paging(p)
+    p = orders.command("list", _orders_list, "list the orders", needs=TOKEN)
+    PAGING.add(p)
 
-    p = top.add_parser(
-        "sandbox",
-        help="serve the Bity sandbox on a socket until Ctrl+C",
-        description="Serve the Bity v1 sandbox (demo data, demo credentials) on a socket "
-        "until Ctrl+C, and print the lines that point this command at it.",
-    )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
-    p.add_argument(
-        "--port", type=port_arg, default=8002, help="port (%(default)s; 0 takes a free one)"
-    )
-    p.add_argument("--empty", action="store_true", help="start without the demo data")
-    return parser
+    tree.sandbox(SANDBOX)
+    return tree.parser
 
 
 # --- running -----------------------------------------------------------------------------------
-
-
-def _missing(what: str, env: str, flag: str) -> UsageError:
-    return UsageError(f"missing {what}: set {env} or pass {flag}")
 
 
 def _no_session(path: Path, *, stored: Token | None) -> UsageError:
@@ -438,9 +376,9 @@ class _Credentials:
 
     def require_login(self) -> tuple[str, str]:
         if self.username is None:
-            raise _missing("username", ENV_USERNAME, "--username")
+            raise USERNAME.missing()
         if self.password is None:
-            raise _missing("password", ENV_PASSWORD, "--password")
+            raise PASSWORD.missing()
         return self.username, self.password
 
 
@@ -503,7 +441,7 @@ def _prepare(args: argparse.Namespace, secrets: Secrets) -> _Plan:
     # sandbox nor replace it with a sandbox token. The environment's is ignored, the flag refused.
     if args.sandbox and args.token_file is not None:
         raise UsageError(_SANDBOX_TOKEN_FILE)
-    file_setting = None if args.sandbox else setting(args.token_file, ENV_TOKEN_FILE)
+    file_setting = None if args.sandbox else TOKEN_FILE.value(args)
     token_file = Path(file_setting).expanduser() if file_setting else None
     stored: Token | None = None
     if needs != NONE and token_file is not None and not token_file.parent.is_dir():
@@ -515,24 +453,17 @@ def _prepare(args: argparse.Namespace, secrets: Secrets) -> _Plan:
     token = stored if stored is not None and _usable(stored) else None
     sandbox: Any = None
     if args.sandbox:
-        try:
-            from .sandbox import BitySandbox
-        except ImportError as exc:
-            raise sandbox_unavailable(exc) from None
-        sandbox = BitySandbox()
-        sandbox.seed_demo_data()
+        sandbox = SANDBOX.in_process()
         credentials = _Credentials(sandbox.client_id, sandbox.username, sandbox.password)
         base_url = SANDBOX_BASE_URL
     else:
         credentials = _Credentials(
-            setting(args.client_id, ENV_CLIENT_ID),
-            setting(args.username, ENV_USERNAME),
-            setting(args.password, ENV_PASSWORD),
+            CLIENT_ID.value(args), USERNAME.value(args), PASSWORD.value(args)
         )
-        base_url = setting(args.base_url, ENV_BASE_URL) or DEFAULT_BASE_URL
+        base_url = BASE_URL.value(args) or DEFAULT_BASE_URL
     secrets.add(credentials.password)
     if needs != NONE and credentials.client_id is None:
-        raise _missing("client id", ENV_CLIENT_ID, "--client-id")
+        raise CLIENT_ID.missing()
     if needs == TOKEN and token is None and token_file is not None and not credentials.can_login:
         raise _no_session(token_file, stored=stored)
     if needs == LOGIN or (needs == TOKEN and token is None):
@@ -562,8 +493,7 @@ async def _execute(args: argparse.Namespace, plan: _Plan, secrets: Secrets) -> i
         token=plan.token,
         on_token_update=store,
         transport=None if plan.sandbox is None else plan.sandbox.transport(),
-        retry=retry_policy(args.retries),
-        timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+        **client_options(args),
     ) as bity:
         if needs == LOGIN:
             out.show(_token_facts(await _login(bity, credentials), token_file))
@@ -580,35 +510,36 @@ def _load_sandbox() -> BitySandbox:
     return BitySandbox()
 
 
-def _banner(sandbox: BitySandbox, base_url: str) -> list[str]:
-    return [
-        f"Bity v1 sandbox on {base_url} (Ctrl+C to stop)",
-        "# demo credentials: paste these lines into a shell, then run bityclient",
-        export_line(ENV_BASE_URL, base_url),
-        export_line(ENV_CLIENT_ID, sandbox.client_id),
-        export_line(ENV_USERNAME, sandbox.username),
-        export_line(ENV_PASSWORD, sandbox.password),
-    ]
+SANDBOX = SandboxCommand(
+    prog="bityclient",
+    title="Bity v1",
+    help="serve the Bity sandbox on a socket until Ctrl+C",
+    port=8002,
+    load=_load_sandbox,
+    base_url_env=ENV_BASE_URL,
+    demo_credentials=lambda sandbox: [
+        (ENV_CLIENT_ID, sandbox.client_id),
+        (ENV_USERNAME, sandbox.username),
+        (ENV_PASSWORD, sandbox.password),
+    ],
+)
+
+
+def _in_doubt_note(creates: str, args: argparse.Namespace) -> str:
+    return f"Before creating it again, check `bityclient {creates}`."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `bityclient` command with `argv` (default: `sys.argv[1:]`); returns the exit code."""
-    arguments = join_dash_values(sys.argv[1:] if argv is None else argv, ["--order-by"])
-    secrets = Secrets(os.environ.get(ENV_PASSWORD), *secret_flag_values(arguments, SECRET_FLAGS))
-    parser = build_parser()
-    parsed = parse_args(parser, arguments, secrets)
-    if isinstance(parsed, int):
-        return parsed
-    if parsed.group == "sandbox":
-        return serve_sandbox(parsed, secrets, load=_load_sandbox, banner=_banner)
-    note = None
-    if parsed.creates:
-        note = f"Before creating it again, check `bityclient {parsed.creates}`."
-    return run_command(
-        lambda: _execute(parsed, _prepare(parsed, secrets), secrets),
-        secrets=secrets,
-        flags=flag_map(parser),
-        in_doubt_note=note,
+    return run_main(
+        argv,
+        build_parser=build_parser,
+        credentials=CREDENTIALS,
+        paging=PAGING,
+        sandbox=SANDBOX,
+        execute=lambda args, secrets: _execute(args, _prepare(args, secrets), secrets),
+        in_doubt_note=_in_doubt_note,
+        secret_flags=SECRET_FLAGS,
     )
 
 
