@@ -9,12 +9,13 @@ import contextlib
 import io
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from .._version import __version__
 from ._args import non_negative_int_arg, positive_float_arg, positive_int_arg
+from ._output import Output
 from ._report import EXIT_CODES_HELP, EXIT_USAGE
 from ._secrets import Secrets
 from ._settings import Setting, add_credentials
@@ -26,6 +27,7 @@ __all__ = [
     "ArgumentParser",
     "CommandGroup",
     "CommandTree",
+    "Handler",
     "Paging",
     "add_global_options",
     "flag_map",
@@ -82,9 +84,11 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
     )
 
 
+C = TypeVar("C")
+
 #: What a subcommand runs: an async function of the client, the parsed arguments and
-#: the output (or None for a command its command line runs by itself, like `login`).
-AnyHandler = Callable[..., Awaitable[None]] | None
+#: the output.
+Handler = Callable[[C, argparse.Namespace, Output], Awaitable[None]]
 
 
 class CommandGroup:
@@ -100,13 +104,14 @@ class CommandGroup:
     def command(
         self,
         name: str,
-        handler: AnyHandler,
+        handler: Handler[Any] | None,
         help: str,
         *,
         creates: str | None = None,
         **defaults: Any,
     ) -> ArgumentParser:
-        """Add the subcommand `name`, which runs `handler`.
+        """Add the subcommand `name`, which runs `handler` (None for a command its
+        command line runs by itself, like `login`).
 
         It takes the global options and the credentials too. `creates` names the
         command that lists what it creates, to check after an outcome in doubt;
