@@ -34,26 +34,25 @@ def decimal_arg(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(exc.rule) from None
 
 
-def positive_int_arg(text: str) -> int:
-    """An int >= 1."""
+def _whole_number(text: str, *, least: int, rule: str) -> int:
+    """`text` as an int of at least `least`; else the error `rule` (with `{}` for the value)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(rule.format(value))
     return value
+
+
+def positive_int_arg(text: str) -> int:
+    """An int >= 1."""
+    return _whole_number(text, least=1, rule="must be at least 1, got {}")
 
 
 def non_negative_int_arg(text: str) -> int:
     """An int >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
+    return _whole_number(text, least=0, rule="must not be negative, got {}")
 
 
 def port_arg(text: str) -> int:
