@@ -18,7 +18,7 @@ from ._args import non_negative_int_arg, positive_float_arg, positive_int_arg
 from ._output import Output
 from ._report import EXIT_CODES_HELP, EXIT_USAGE
 from ._secrets import Secrets
-from ._settings import Setting, add_credentials
+from ._settings import Setting, add_credentials, dest_of
 
 if TYPE_CHECKING:
     from ._serve import SandboxCommand
@@ -186,7 +186,7 @@ class Paging:
 
     @property
     def order_dest(self) -> str:
-        return self.order_flag.removeprefix("--").replace("-", "_")
+        return dest_of(self.order_flag)
 
     def add_order(self, parser: argparse.ArgumentParser) -> None:
         """Add the ordering flag alone (a list that is not paged)."""

@@ -18,6 +18,7 @@ __all__ = [
     "Setting",
     "add_credentials",
     "client_options",
+    "dest_of",
     "export_line",
     "retry_policy",
     "setting",
@@ -29,6 +30,11 @@ def setting(flag_value: str | None, env: str) -> str | None:
     if flag_value is not None:
         return flag_value
     return os.environ.get(env) or None
+
+
+def dest_of(flag: str) -> str:
+    """Where argparse stores the value of the long `flag`: `--api-key` -> `api_key`."""
+    return flag.removeprefix("--").replace("-", "_")
 
 
 def export_line(name: str, value: str) -> str:
@@ -54,7 +60,7 @@ class Setting:
     @property
     def dest(self) -> str:
         """The attribute argparse stores the flag's value in: `--api-key` -> `api_key`."""
-        return self.flag.removeprefix("--").replace("-", "_")
+        return dest_of(self.flag)
 
     def value(self, args: argparse.Namespace) -> str | None:
         """The flag's value if given, else the environment variable's (empty counts as unset)."""
