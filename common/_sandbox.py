@@ -11,8 +11,8 @@ set apart from this machine's behaves like a server with a skewed clock.
 runs; `run_server()` serves until interrupted.
 
 This module is where the rest of the project imports the sandbox core from. It
-holds `Sandbox`, the base of both sandboxes (the controls and the ways to reach
-the app); the parts live in
+holds `Sandbox`, the base of both sandboxes (the controls, the ways to reach the
+app, and the lifetime: `aclose()` and `async with`); the parts live in
 `_sandbox_controls.py` (journal, faults, `Date`, throttle),
 `_sandbox_middleware.py` (the ASGI middleware) and `_sandbox_http.py` (JSON
 answers, the control routes, serving).
@@ -23,6 +23,8 @@ Needs the `[sandbox]` extra (starlette and uvicorn); the clients never import th
 from __future__ import annotations
 
 import contextlib
+from types import TracebackType
+from typing import TypeVar
 
 import httpx
 from starlette.types import ASGIApp
@@ -51,18 +53,50 @@ __all__ = [
     "serve",
 ]
 
+SandboxT = TypeVar("SandboxT", bound="Sandbox")
+
 
 class Sandbox(SandboxControls):
-    """Base of both sandboxes: the controls, plus ways to reach the app.
+    """Base of both sandboxes: the controls, ways to reach the app, and a lifetime.
 
     A subclass builds its Starlette app and sets `self.app = self.wrap(app)`.
+    Use a sandbox in `async with`, or call `aclose()` when done with it: a
+    subclass that holds something (a client it made) releases it there.
     """
 
     app: ASGIApp
 
+    # -- lifetime ------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Release what the sandbox holds; its state, journal and controls stay readable.
+
+        Closing twice is harmless. The base holds nothing: a subclass that does
+        overrides this.
+        """
+
+    async def __aenter__(self: SandboxT) -> SandboxT:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- what a subclass provides --------------------------------------------
+
     def seed_demo_data(self) -> None:
         """Fill the sandbox with a little of everything, for a first look."""
         raise NotImplementedError
+
+    def reset(self) -> None:
+        """Back to a fresh state: objects forgotten, the journal and the armed faults cleared."""
+        raise NotImplementedError
+
+    # -- reaching the app ----------------------------------------------------
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
         """`app` behind the journal and the fault injection of these controls."""

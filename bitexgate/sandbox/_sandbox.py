@@ -29,7 +29,6 @@ import secrets
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from types import TracebackType
 from typing import Any
 
 import attrs
@@ -155,21 +154,10 @@ class GatewaySandbox(Sandbox):
     # -- lifetime ------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the callback client, if the sandbox made it."""
+        """Close the callback client, if the sandbox made it (a later callback makes another)."""
         if self._owns_callback_client and self._callback_client is not None:
             client, self._callback_client = self._callback_client, None
             await client.aclose()
-
-    async def __aenter__(self) -> GatewaySandbox:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def reset(self) -> None:
         """Forget every object, balance, callback, recorded request and armed fault."""

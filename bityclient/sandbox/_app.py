@@ -155,6 +155,10 @@ class BitySandbox(Sandbox):
 
     The demo user (`username`, `password`) exists from the start; if the username
     is a phone number, its activation is pending with `DEMO_PHONE_CODE`.
+
+    Like `GatewaySandbox`, it can be used in `async with` and closed with
+    `aclose()` (it holds nothing to release today; code written that way keeps
+    working if it ever does).
     """
 
     def __init__(
