@@ -1,4 +1,4 @@
-"""The sandbox's HTTP face: the gateway's routes, DRF's error answers, the controls.
+"""The sandbox's HTTP face: the gateway's routes, as the reference documents them.
 
 Every `/api/gateway/...` route checks the signature first (401 with the reason),
 then the method (405), then reads the body: an empty body is an empty form, a
@@ -6,37 +6,42 @@ body that is not `application/json` is a 415 and malformed JSON a 400
 `{"detail": "JSON parse error - ..."}`, as Django REST framework answers. An
 unknown path is a 404 `{"detail": "Not found."}`. Successful creates answer 201.
 
-Routes under `/sandbox/` are the sandbox's own controls (unauthenticated, never
-journaled or faulted): see `control_api`.
+`build_app` puts these routes together with the sandbox's own controls under
+`/sandbox/` (unauthenticated, never journaled or faulted: see
+`_control_routes.py` and `common._sandbox.control_routes`).
 """
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
-from urllib.parse import parse_qs, quote
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from common import encode_json
-from common._sandbox import control_routes
-
 from .._enums import DepositStatus, WithdrawStatus
-from . import _state
 from ._auth import verify
-from ._pages import InvalidPage, order, paginate
+from ._errors import InvalidInput
+from ._http import Refusal, api_response, detail_response, http_error, parse_body
+from ._pages import InvalidPage, filter_records, order, paginate
+from ._records import Deposit, Invoice, Wallet, Withdrawal
+from ._render import (
+    deposit_json,
+    invoice_created_json,
+    invoice_json,
+    invoice_payment_json,
+    method_json,
+    wallet_json,
+    withdrawal_created_json,
+    withdrawal_json,
+)
+from ._state import GatewayState
 
-if TYPE_CHECKING:
-    from ._sandbox import GatewaySandbox
-
-__all__ = ["api_response", "build_app", "control_api", "gateway_routes", "parse_body"]
+__all__ = ["GatewayHost", "build_app", "gateway_routes"]
 
 T = TypeVar("T")
 
@@ -55,85 +60,36 @@ WITHDRAW_CREATE = "/api/gateway/withdraw/create"
 WITHDRAW_HISTORY = "/api/gateway/withdraw/history"
 
 
-def api_response(
-    data: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
-) -> Response:
-    """A JSON answer; Decimals are written as the exact numbers they hold."""
-    return Response(
-        encode_json(data),
-        status_code=status_code,
-        headers=dict(headers or {}),
-        media_type="application/json",
-    )
+class GatewayHost(Protocol):
+    """What the gateway's routes read from the sandbox that serves them."""
+
+    max_signature_window: float
+    default_page_size: int
+
+    @property
+    def api_key(self) -> str: ...
+
+    @property
+    def secret(self) -> str: ...
+
+    @property
+    def clock(self) -> Callable[[], float]: ...
+
+    @property
+    def state(self) -> GatewayState: ...
 
 
-def _detail(status_code: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    return api_response({"detail": message}, status_code, headers)
-
-
-class _Refusal(Exception):
-    """An answer that ends the handling of a request early."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-
-
-def _strict_constant(name: str) -> NoReturn:
-    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
-
-
-def parse_body(content_type: str | None, raw: bytes) -> Any:
-    """The request data as DRF's JSONParser gives it; raises _Refusal (415 or 400).
-
-    Like DRF's parser (Python's `json` module), a JSON number with a fraction or
-    an exponent becomes a binary float, which a DecimalField then reads through
-    `str()`: `999999999.99999999` is stored as `1000000000.00000000`. JSON strings
-    are read exactly.
-    """
-    if not raw:
-        return {}
-    media_type = (content_type or "").split(";")[0].strip()
-    if media_type.lower() != "application/json":
-        raise _Refusal(_detail(415, f'Unsupported media type "{media_type}" in request.'))
-    try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_strict_constant)
-    except (ValueError, RecursionError) as exc:
-        raise _Refusal(_detail(400, f"JSON parse error - {exc}")) from None
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    if not isinstance(exc, HTTPException):  # pragma: no cover - only registered for it
-        raise exc
-    if exc.status_code == 404:
-        message = "Not found."
-    elif exc.status_code == 405:
-        message = f'Method "{request.method}" not allowed.'
-    else:
-        message = str(exc.detail)
-    return _detail(exc.status_code, message, exc.headers)
-
-
-def build_app(sandbox: GatewaySandbox) -> Starlette:
-    """The Starlette app of `sandbox`: the gateway's routes and every control."""
-    routes: list[BaseRoute] = [
-        *gateway_routes(sandbox),
-        *control_routes(sandbox),
-        *control_api(sandbox),
-    ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+def build_app(routes: Sequence[BaseRoute]) -> Starlette:
+    """A Starlette app of `routes` that answers routing errors as DRF does."""
+    app = Starlette(routes=list(routes), exception_handlers={HTTPException: http_error})
     # DRF answers an unknown path with 404; it does not redirect `/wallets/` to `/wallets`.
     app.router.redirect_slashes = False
     return app
 
 
-# ---------------------------------------------------------------------------
-# The gateway
-
-
-def gateway_routes(sandbox: GatewaySandbox) -> list[Route]:
+def gateway_routes(sandbox: GatewayHost) -> list[Route]:
     """The documented endpoints, each behind the signature check."""
-    state = sandbox._state
+    state = sandbox.state
 
     def endpoint(handlers: Mapping[str, Handler]) -> Endpoint:
         allowed = ", ".join(handlers)
@@ -146,21 +102,23 @@ def gateway_routes(sandbox: GatewaySandbox) -> list[Route]:
                 body=raw,
                 api_key=sandbox.api_key,
                 secret=sandbox.secret,
-                now=sandbox._clock(),
+                now=sandbox.clock(),
                 max_window=sandbox.max_signature_window,
             )
             if reason is not None:
-                return _detail(401, reason)
+                return detail_response(401, reason)
             handler = handlers.get(request.method)
             if handler is None:
-                return _detail(405, f'Method "{request.method}" not allowed.', {"Allow": allowed})
+                return detail_response(
+                    405, f'Method "{request.method}" not allowed.', {"Allow": allowed}
+                )
             try:
                 return await handler(request, raw)
-            except _state.InvalidInput as exc:
+            except InvalidInput as exc:
                 return api_response(exc.errors, 400)
             except InvalidPage:
-                return _detail(404, "Invalid page.")
-            except _Refusal as exc:
+                return detail_response(404, "Invalid page.")
+            except Refusal as exc:
                 return exc.response
 
         return handle
@@ -195,52 +153,52 @@ def gateway_routes(sandbox: GatewaySandbox) -> list[Route]:
             {"id": lambda method: method.id},
             "id",
         )
-        return api_response([_state.method_json(method) for method in methods])
+        return api_response([method_json(method) for method in methods])
 
     async def wallet_create(request: Request, raw: bytes) -> Response:
         wallet = state.create_wallet(body(request, raw))
-        return api_response(_state.wallet_json(wallet), 201)
+        return api_response(wallet_json(wallet), 201)
 
     async def wallets(request: Request, raw: bytes) -> Response:
-        return listing(request, state.wallets, _state.wallet_json, _WALLET_KEYS)
+        return listing(request, state.wallets, wallet_json, _WALLET_KEYS)
 
     async def wallet_history(request: Request, raw: bytes) -> Response:
-        deposits = _state.filter_records(
+        deposits = filter_records(
             state.deposits, request.query_params, _WALLET_DEPOSIT_FILTERS, statuses=DepositStatus
         )
-        return listing(request, deposits, _state.deposit_json, _DEPOSIT_KEYS)
+        return listing(request, deposits, deposit_json, _DEPOSIT_KEYS)
 
     async def invoice_create(request: Request, raw: bytes) -> Response:
         base = str(request.base_url).rstrip("/")
         invoice = state.create_invoice(
             body(request, raw), pay_url=lambda slug: f"{base}/sandbox/pay/{quote(slug)}"
         )
-        return api_response(_state.invoice_created_json(invoice), 201)
+        return api_response(invoice_created_json(invoice), 201)
 
     async def invoices(request: Request, raw: bytes) -> Response:
-        return listing(request, state.invoices, _state.invoice_json, _INVOICE_KEYS)
+        return listing(request, state.invoices, invoice_json, _INVOICE_KEYS)
 
     async def invoice_history(request: Request, raw: bytes) -> Response:
-        payments = _state.filter_records(
+        payments = filter_records(
             state.invoice_payments,
             request.query_params,
             _INVOICE_PAYMENT_FILTERS,
             statuses=DepositStatus,
         )
-        return listing(request, payments, _state.invoice_payment_json, _DEPOSIT_KEYS)
+        return listing(request, payments, invoice_payment_json, _DEPOSIT_KEYS)
 
     async def withdraw_create(request: Request, raw: bytes) -> Response:
         withdrawal = state.create_withdrawal(body(request, raw))
-        return api_response(_state.withdrawal_created_json(withdrawal), 201)
+        return api_response(withdrawal_created_json(withdrawal), 201)
 
     async def withdraw_history(request: Request, raw: bytes) -> Response:
-        withdrawals = _state.filter_records(
+        withdrawals = filter_records(
             state.withdrawals,
             request.query_params,
             _WITHDRAWAL_FILTERS,
             statuses=WithdrawStatus,
         )
-        return listing(request, withdrawals, _state.withdrawal_json, _WITHDRAWAL_KEYS)
+        return listing(request, withdrawals, withdrawal_json, _WITHDRAWAL_KEYS)
 
     table: list[tuple[str, dict[str, Handler]]] = [
         (PAYMENT_METHODS, {"GET": payment_methods}),
@@ -261,7 +219,7 @@ def gateway_routes(sandbox: GatewaySandbox) -> list[Route]:
 _ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def _status(record: _state.Deposit | _state.Withdrawal) -> str:
+def _status(record: Deposit | Withdrawal) -> str:
     return str(int(record.status))
 
 
@@ -269,23 +227,23 @@ def _none(record: object) -> None:
     return None
 
 
-_WALLET_KEYS: dict[str, Callable[[_state.Wallet], Any]] = {
+_WALLET_KEYS: dict[str, Callable[[Wallet], Any]] = {
     "id": lambda w: w.id,
     "created_at": lambda w: w.created_at,
 }
-_INVOICE_KEYS: dict[str, Callable[[_state.Invoice], Any]] = {
+_INVOICE_KEYS: dict[str, Callable[[Invoice], Any]] = {
     "id": lambda i: i.id,
     "created_at": lambda i: i.created_at,
     "amount": lambda i: i.amount,
 }
-_DEPOSIT_KEYS: dict[str, Callable[[_state.Deposit], Any]] = {
+_DEPOSIT_KEYS: dict[str, Callable[[Deposit], Any]] = {
     "id": lambda d: d.id,
     "created_at": lambda d: d.created_at,
     "date": lambda d: d.created_at,
     "amount": lambda d: d.amount,
     "status": lambda d: int(d.status),
 }
-_WITHDRAWAL_KEYS: dict[str, Callable[[_state.Withdrawal], Any]] = {
+_WITHDRAWAL_KEYS: dict[str, Callable[[Withdrawal], Any]] = {
     "id": lambda w: w.id,
     "created_at": lambda w: w.created_at,
     "amount": lambda w: w.amount,
@@ -309,190 +267,3 @@ _WITHDRAWAL_FILTERS: dict[str, Callable[[Any], str | None]] = {
     "txid": lambda w: w.txid,
     "address": lambda w: w.address,
 }
-
-
-# ---------------------------------------------------------------------------
-# The sandbox's controls
-
-
-async def _control_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        data = json.loads(raw, parse_float=Decimal) if raw.strip() else {}
-    except (ValueError, RecursionError) as exc:
-        raise _Refusal(_detail(400, f"JSON parse error - {exc}")) from None
-    if not isinstance(data, dict):
-        raise _Refusal(_detail(400, "Expected a JSON object."))
-    return data
-
-
-def _optional(data: Mapping[str, Any], key: str, kind: type[T], default: T) -> T:
-    value = data.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise _Refusal(_detail(400, f"{key} must be a {kind.__name__}, got {value!r}"))
-    return value
-
-
-def _required_text(data: Mapping[str, Any], key: str) -> str:
-    value = _optional(data, key, str, "")
-    if not value:
-        raise _Refusal(_detail(400, f"{key} is required"))
-    return value
-
-
-def _status_argument(value: Any) -> int | None:
-    """`to` of an advance: a status code, or its name (`"DONE"`)."""
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip().upper() in WithdrawStatus.__members__:
-        return int(WithdrawStatus[value.strip().upper()])
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise _Refusal(_detail(400, f"to must be a withdrawal status code or name, got {value!r}"))
-
-
-def _control(action: Endpoint) -> Endpoint:
-    async def handle(request: Request) -> Response:
-        try:
-            return await action(request)
-        except _Refusal as exc:
-            return exc.response
-        except _state.UnknownObject as exc:
-            return _detail(404, str(exc))
-        except _state.Refused as exc:
-            return _detail(400, str(exc))
-
-    return handle
-
-
-def control_api(sandbox: GatewaySandbox) -> list[Route]:
-    """The controls a test in another process drives the sandbox with.
-
-    - `POST /sandbox/deposits` `{address, amount, txid?, confirmed?}`: a deposit arrives.
-    - `POST /sandbox/deposits/{txid}/confirm` and `.../reject`: settle a deposit
-      or an invoice payment.
-    - `POST /sandbox/invoices/{slug}/pay` `{amount?, confirmed?}`: a payer pays.
-    - `POST /sandbox/withdrawals/{id}/advance` `{to?}` (a code or a name) and
-      `POST /sandbox/withdrawals/{id}/refuse`.
-    - `GET /sandbox/balances`, `PUT /sandbox/balances/{ticker}` `{amount}`.
-    - `GET /sandbox/callbacks` (every delivery), `DELETE /sandbox/callbacks`.
-    - `POST /sandbox/reset` (forget everything), `POST /sandbox/seed` (demo data).
-    - `GET /sandbox/pay/{slug}`: the page an invoice's `proceed_url` leads to.
-
-    Each answers the object as the API writes it; bad input is a 400 and an
-    unknown object a 404, both `{"detail": ...}`.
-    """
-
-    async def deposit(request: Request) -> Response:
-        data = await _control_body(request)
-        result = await sandbox.deposit(
-            _required_text(data, "address"),
-            _state.control_amount(data.get("amount")),
-            txid=_optional(data, "txid", str, "") or None,
-            confirmed=_optional(data, "confirmed", bool, False),
-        )
-        return api_response(result, 201)
-
-    async def confirm(request: Request) -> Response:
-        return api_response(await sandbox.confirm_deposit(request.path_params["txid"]))
-
-    async def reject(request: Request) -> Response:
-        return api_response(await sandbox.reject_deposit(request.path_params["txid"]))
-
-    async def pay(request: Request) -> Response:
-        data = await _control_body(request)
-        amount = data.get("amount")
-        result = await sandbox.pay_invoice(
-            request.path_params["slug"],
-            amount=None if amount is None else _state.control_amount(amount),
-            confirmed=_optional(data, "confirmed", bool, True),
-        )
-        return api_response(result, 201)
-
-    async def advance(request: Request) -> Response:
-        data = await _control_body(request)
-        to = _status_argument(data.get("to"))
-        result = await sandbox.advance_withdrawal(request.path_params["id"], to=to)
-        return api_response(result)
-
-    async def refuse(request: Request) -> Response:
-        return api_response(await sandbox.refuse_withdrawal(request.path_params["id"]))
-
-    async def balances(request: Request) -> Response:
-        return api_response(sandbox._balances())
-
-    async def set_balance(request: Request) -> Response:
-        data = await _control_body(request)
-        ticker = request.path_params["ticker"]
-        sandbox.set_balance(ticker, _state.control_amount(data.get("amount"), allow_zero=True))
-        return api_response({"ticker": ticker, "balance": _state.money(sandbox.balance(ticker))})
-
-    async def callbacks(request: Request) -> Response:
-        return api_response([delivery.to_dict() for delivery in sandbox.callbacks])
-
-    async def clear_callbacks(request: Request) -> Response:
-        sandbox.clear_callbacks()
-        return Response(status_code=204)
-
-    async def reset(request: Request) -> Response:
-        sandbox.reset()
-        return Response(status_code=204)
-
-    async def seed(request: Request) -> Response:
-        sandbox.seed_demo_data()
-        return Response(status_code=204)
-
-    async def pay_page(request: Request) -> Response:
-        invoice = sandbox._state.invoice(request.path_params["slug"])
-        if request.method == "GET":
-            return HTMLResponse(_pay_page(invoice))
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        if form.get("action") == ["cancel"]:
-            target, outcome = invoice.cancel_url, "The payment was cancelled."
-        else:
-            await sandbox.pay_invoice(invoice.slug)
-            target, outcome = invoice.payment_url, "The invoice is paid."
-        if target:
-            return RedirectResponse(target, status_code=303)
-        return HTMLResponse(_page("Sandbox payment", f"<p>{html.escape(outcome)}</p>"))
-
-    table: list[tuple[str, Endpoint, list[str]]] = [
-        ("/sandbox/deposits", deposit, ["POST"]),
-        ("/sandbox/deposits/{txid}/confirm", confirm, ["POST"]),
-        ("/sandbox/deposits/{txid}/reject", reject, ["POST"]),
-        ("/sandbox/invoices/{slug}/pay", pay, ["POST"]),
-        ("/sandbox/withdrawals/{id:int}/advance", advance, ["POST"]),
-        ("/sandbox/withdrawals/{id:int}/refuse", refuse, ["POST"]),
-        ("/sandbox/balances", balances, ["GET"]),
-        ("/sandbox/balances/{ticker}", set_balance, ["PUT"]),
-        ("/sandbox/callbacks", callbacks, ["GET"]),
-        ("/sandbox/callbacks", clear_callbacks, ["DELETE"]),
-        ("/sandbox/reset", reset, ["POST"]),
-        ("/sandbox/seed", seed, ["POST"]),
-        ("/sandbox/pay/{slug}", pay_page, ["GET", "POST"]),
-    ]
-    return [Route(path, _control(action), methods=methods) for path, action, methods in table]
-
-
-def _page(title: str, content: str) -> str:
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title></head><body>"
-        f"<h1>{html.escape(title)}</h1>{content}"
-        "<p><small>bitexgate sandbox: no real money moves here.</small></p></body></html>"
-    )
-
-
-def _pay_page(invoice: _state.Invoice) -> str:
-    amount = f"{_state.money(invoice.amount)} {invoice.method.ticker}"
-    content = (
-        f"<p>Invoice <code>{html.escape(invoice.slug)}</code>: pay "
-        f"<strong>{html.escape(amount)}</strong> by {html.escape(invoice.method.network)}.</p>"
-        "<form method='post'>"
-        "<button name='action' value='pay'>Pay</button> "
-        "<button name='action' value='cancel'>Cancel</button>"
-        "</form>"
-    )
-    return _page("Sandbox payment", content)

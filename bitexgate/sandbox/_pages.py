@@ -12,18 +12,24 @@
   so that a client's paging is exercised.
 - `next` and `previous` are absolute URLs: the request's own URL with `page`
   replaced (removed, for the first page), its parameters sorted, as DRF writes them.
+
+History lists also take filters (`filter_records`, as django-filter's
+`DjangoFilterBackend` applies them): each non-empty parameter the endpoint
+knows must equal the record's field; an unknown `status` is a DRF 400.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import attrs
 
-__all__ = ["MAX_PAGE_SIZE", "InvalidPage", "PageOf", "order", "paginate"]
+from ._errors import InvalidInput
+
+__all__ = ["MAX_PAGE_SIZE", "InvalidPage", "PageOf", "filter_records", "order", "paginate"]
 
 T = TypeVar("T")
 
@@ -60,6 +66,32 @@ def order(
     for term in reversed(valid or [default]):
         result.sort(key=keys[term.lstrip("-")], reverse=term.startswith("-"))
     return result
+
+
+def filter_records(
+    records: Iterable[Any],
+    query: Mapping[str, str],
+    fields: Mapping[str, Callable[[Any], str | None]],
+    *,
+    statuses: Iterable[int],
+) -> list[Any]:
+    """The records whose fields equal the non-empty query values (django-filter style).
+
+    `status` must be one of `statuses`, else the DRF 400 that django-filter gives.
+    """
+    wanted = {name: query[name] for name in fields if query.get(name)}
+    status = wanted.get("status")
+    if status is not None and status.strip() not in {str(code) for code in statuses}:
+        raise InvalidInput(
+            {"status": [f"Select a valid choice. {status} is not one of the available choices."]}
+        )
+    if status is not None:
+        wanted["status"] = status.strip()
+    return [
+        record
+        for record in records
+        if all(fields[name](record) == value for name, value in wanted.items())
+    ]
 
 
 def _page_size(query: Mapping[str, str], default: int) -> int:

@@ -25,23 +25,25 @@ is recorded, never raised, and never retried.
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from types import TracebackType
 from typing import Any
 
 import attrs
 import httpx
 
 from common import encode_json
-from common._sandbox import Sandbox
+from common._sandbox import Sandbox, control_routes
 from common._version import __version__
 
 from .._enums import DepositStatus, WithdrawStatus
-from . import _state
-from ._app import build_app
+from ._app import build_app, gateway_routes
+from ._control_routes import control_api
+from ._demo import seed
+from ._fields import control_amount
+from ._records import Notification
+from ._state import GatewayState
 
 __all__ = ["DEMO_API_KEY", "DEMO_SECRET", "CallbackDelivery", "GatewaySandbox"]
 
@@ -133,11 +135,12 @@ class GatewaySandbox(Sandbox):
         self.default_page_size = default_page_size
         self.max_signature_window = float(max_signature_window)
         self._clock = clock
-        self._state = _state.GatewayState(clock=clock)
+        self._state = GatewayState(clock=clock)
         self._callbacks: list[CallbackDelivery] = []
         self._callback_client = callback_client
         self._owns_callback_client = callback_client is None
-        self.app = self.wrap(build_app(self))
+        routes = [*gateway_routes(self), *control_routes(self), *control_api(self)]
+        self.app = self.wrap(build_app(routes))
 
     def __repr__(self) -> str:
         return f"<GatewaySandbox api_key={self._api_key!r}>"
@@ -152,24 +155,26 @@ class GatewaySandbox(Sandbox):
         """The secret signatures must be made with."""
         return self._secret
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock (epoch seconds) signatures are checked and timestamps written by."""
+        return self._clock
+
+    @property
+    def state(self) -> GatewayState:
+        """The records and rules the sandbox serves, for a test that needs more than the controls.
+
+        Changing it directly skips what the controls do besides (no callback is posted).
+        """
+        return self._state
+
     # -- lifetime ------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the callback client, if the sandbox made it."""
+        """Close the callback client, if the sandbox made it (a later callback makes another)."""
         if self._owns_callback_client and self._callback_client is not None:
             client, self._callback_client = self._callback_client, None
             await client.aclose()
-
-    async def __aenter__(self) -> GatewaySandbox:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def reset(self) -> None:
         """Forget every object, balance, callback, recorded request and armed fault."""
@@ -187,11 +192,6 @@ class GatewaySandbox(Sandbox):
     def balance(self, ticker: str) -> Decimal:
         """The account's balance of `ticker`: what deposits credited, less withdrawals held."""
         return self._state.balance(ticker)
-
-    def _balances(self) -> dict[str, str]:
-        return {
-            ticker: _state.money(self._state.balance(ticker)) for ticker in sorted(_state.TICKERS)
-        }
 
     # -- the outside world ---------------------------------------------------
 
@@ -213,7 +213,7 @@ class GatewaySandbox(Sandbox):
         txid already used.
         """
         result, notifications = self._state.add_deposit(
-            address, _state.control_amount(amount), txid=txid, confirmed=confirmed
+            address, control_amount(amount), txid=txid, confirmed=confirmed
         )
         await self._deliver(notifications)
         return result
@@ -238,7 +238,7 @@ class GatewaySandbox(Sandbox):
         Returns the payment as `invoice/history` shows it. With `confirmed=False`
         it stays PENDING until `confirm_deposit(txid)`.
         """
-        paid = None if amount is None else _state.control_amount(amount)
+        paid = None if amount is None else control_amount(amount)
         result, notifications = self._state.pay_invoice(slug, paid, confirmed=confirmed)
         await self._deliver(notifications)
         return result
@@ -283,7 +283,7 @@ class GatewaySandbox(Sandbox):
             )
         return self._callback_client
 
-    async def _deliver(self, notifications: list[_state.Notification]) -> None:
+    async def _deliver(self, notifications: list[Notification]) -> None:
         for notification in notifications:
             body = encode_json(notification.payload)
             status_code: int | None = None
@@ -311,132 +311,4 @@ class GatewaySandbox(Sandbox):
         deposits confirmed, pending and rejected; invoices paid, pending and
         unpaid; withdrawals in several statuses. No callback URLs, so no callbacks.
         """
-        _seed(self._state, self._clock())
-
-
-def _seed(state: _state.GatewayState, now: float) -> None:
-    hour = 3600.0
-    for ticker, amount in (("BTC", "2.5"), ("ETH", "40"), ("USDT", "25000"), ("UAH", "250000")):
-        state.set_balance(ticker, state.balance(ticker) + Decimal(amount))
-
-    def at(hours_ago: float) -> float:
-        return now - hours_ago * hour
-
-    btc = state.create_wallet({"ticker": "BTC", "network": "bitcoin"})
-    eth = state.create_wallet(
-        {
-            "ticker": "ETH",
-            "network": "ethereum",
-            "convert_ticker": "USDT",
-            "convert_limit": 10000,
-            "convert_percent": 2,
-        }
-    )
-    usdt = state.create_wallet(
-        {
-            "ticker": "USDT",
-            "network": "tron",
-            "convert_ticker": "ETH",
-            "convert_limit": 30,
-            "convert_percent": Decimal("0.1"),
-        }
-    )
-    plain = state.create_wallet({"ticker": "USDT", "network": "tron"})
-    for age, wallet in zip((72.0, 71.0, 70.0, 69.0), (btc, eth, usdt, plain), strict=True):
-        wallet.created_at = at(age)
-
-    state.add_deposit(btc.address, Decimal("0.05"), confirmed=True, at=at(60))
-    state.add_deposit(eth.address, Decimal("1.2"), confirmed=True, at=at(50))
-    state.add_deposit(usdt.address, Decimal("5"), confirmed=True, at=at(40))
-    state.add_deposit(plain.address, Decimal("1000"), confirmed=True, at=at(30))
-    rejected, _ = state.add_deposit(btc.address, Decimal("0.002"), at=at(20))
-    state.settle_deposit(rejected["txid"], DepositStatus.REJECTED)
-    state.add_deposit(plain.address, Decimal("250"), at=at(1))
-
-    def invoice(body: dict[str, Any], hours_ago: float) -> _state.Invoice:
-        created = state.create_invoice(
-            {**body, "client_ip": "203.0.113.7"},
-            pay_url=lambda slug: f"/sandbox/pay/{slug}",  # shown only by invoice/create
-        )
-        created.created_at = at(hours_ago)
-        return created
-
-    uah = invoice(
-        {"ticker": "UAH", "network": "wiretransfer", "amount": 300, "convert_ticker": "USDT"}, 48
-    )
-    payeer = invoice(
-        {
-            "ticker": "USDT",
-            "network": "payeer",
-            "amount": 120,
-            "convert_ticker": "ETH",
-            "convert_limit": 10000,
-            "convert_percent": 2,
-        },
-        24,
-    )
-    invoice({"ticker": "UAH", "network": "wiretransfer", "amount": 1500}, 2)
-    state.pay_invoice(uah.slug, at=at(47))
-    state.pay_invoice(payeer.slug, confirmed=False, at=at(23))
-
-    withdrawals: list[tuple[dict[str, Any], int | None, float]] = [
-        (
-            {
-                "ticker": "USDT",
-                "network": "tron",
-                "address": "TR4d6N2HoC3Annqt2JK6HhQWuNARMNx5pW",
-                "amount": 22,
-                "comment": "Call after success",
-                "client_order_id": f"demo-{secrets.token_hex(4)}",
-            },
-            WithdrawStatus.DONE,
-            36,
-        ),
-        (
-            {
-                "ticker": "BTC",
-                "network": "bitcoin",
-                "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
-                "amount": "0.01",
-            },
-            WithdrawStatus.APPROVED,
-            12,
-        ),
-        (
-            {
-                "ticker": "UAH",
-                "network": "wiretransfer",
-                "card": "4111 1111 1111 1111",
-                "amount": 1000,
-                "fee_payer": 2,
-            },
-            WithdrawStatus.MODERATION,
-            6,
-        ),
-        (
-            {
-                "ticker": "USDT",
-                "network": "tron",
-                "address": "TKpR2mrEj2Stnm4QLNMf97zWvgmSGvuLMU",
-                "amount": 150,
-            },
-            WithdrawStatus.REFUSED,
-            4,
-        ),
-        (
-            {
-                "ticker": "ETH",
-                "network": "ethereum",
-                "address": "0x35f03647b25bd3e3221608dc05f079c0ce3ba3b1",
-                "amount": "0.5",
-                "auto_buy_ticker": "USDT",
-            },
-            None,
-            0.5,
-        ),
-    ]
-    for body, status, hours_ago in withdrawals:
-        withdrawal = state.create_withdrawal(body)
-        withdrawal.created_at = at(hours_ago)
-        if status is not None:
-            state.advance_withdrawal(withdrawal.id, status)
+        seed(self._state, self._clock())

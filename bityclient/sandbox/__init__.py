@@ -18,8 +18,8 @@ lets a test inject faults, read the requests received, and move the state on
 `[sandbox]` extra (starlette, uvicorn); the client itself never imports it.
 """
 
-from ._app import BitySandbox
-from ._state import DEMO_CLIENT_ID, DEMO_PASSWORD, DEMO_PHONE_CODE, DEMO_USERNAME
+from ._catalogue import DEMO_CLIENT_ID, DEMO_PASSWORD, DEMO_PHONE_CODE, DEMO_USERNAME
+from ._sandbox import BitySandbox
 
 __all__ = [
     "BitySandbox",

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
-from ._state import ApiError, TastypieBadRequest
+from ._errors import ApiError, TastypieBadRequest
 
 __all__ = ["MAX_LIMIT", "paginate", "parse_query"]
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from bityclient.sandbox import BitySandbox
+from bityclient.sandbox._errors import ApiError
 from bityclient.sandbox._pages import MAX_LIMIT, paginate
-from bityclient.sandbox._state import ApiError
 
 from .conftest import ORDERS, assert_error, bearer, create_order, login
 

@@ -1,0 +1,157 @@
+"""The sandboxes' shared HTTP pieces: JSON answers, the control routes, serving on a socket.
+
+`control_routes()` lets a test in another process read the journal and arm
+faults under `/sandbox/`. `serve()` puts an app on a loopback socket with
+uvicorn for as long as a block runs; `run_server()` serves until interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from typing import Any
+
+import uvicorn
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from ._sandbox_controls import SandboxControls
+
+__all__ = ["control_routes", "json_response", "run_server", "serve"]
+
+
+def json_response(data: Any, status_code: int = 200) -> Response:
+    """A JSON answer written as the APIs write it (UTF-8, no ASCII escaping)."""
+    return JSONResponse(data, status_code=status_code)
+
+
+def control_routes(controls: SandboxControls) -> list[Route]:
+    """The HTTP controls both sandboxes share, for tests in another process.
+
+    - `GET /sandbox/requests` lists the requests received (`?path=` filters);
+      `DELETE /sandbox/requests` forgets them.
+    - `POST /sandbox/faults` arms a fault: `{"path", "status", "times",
+      "retry_after", "method", "after_handling"}`, or `{"path", "delay", "times"}`;
+      `DELETE /sandbox/faults` disarms every fault.
+    """
+
+    async def list_requests(request: Request) -> Response:
+        path = request.query_params.get("path")
+        chosen = controls.requests if path is None else controls.requests_to(path)
+        return json_response([r.to_dict() for r in chosen])
+
+    async def clear_requests(request: Request) -> Response:
+        controls.clear_requests()
+        return Response(status_code=204)
+
+    async def arm_fault(request: Request) -> Response:
+        try:
+            spec = await request.json()
+            if not isinstance(spec, dict):
+                raise TypeError("expected a JSON object")
+            path, times, method = spec["path"], int(spec.get("times", 1)), spec.get("method")
+            if "delay" in spec:
+                controls.delay_next(path, seconds=float(spec["delay"]), times=times, method=method)
+            else:
+                controls.fail_next(
+                    path,
+                    status=int(spec.get("status", 502)),
+                    times=times,
+                    retry_after=spec.get("retry_after"),
+                    method=method,
+                    after_handling=bool(spec.get("after_handling", False)),
+                )
+        except (ValueError, TypeError, KeyError) as exc:
+            return json_response({"detail": f"Invalid fault: {exc}"}, status_code=400)
+        return json_response({"armed": True}, status_code=201)
+
+    async def clear_faults(request: Request) -> Response:
+        controls.clear_faults()
+        return Response(status_code=204)
+
+    return [
+        Route("/sandbox/requests", list_requests, methods=["GET"]),
+        Route("/sandbox/requests", clear_requests, methods=["DELETE"]),
+        Route("/sandbox/faults", arm_fault, methods=["POST"]),
+        Route("/sandbox/faults", clear_faults, methods=["DELETE"]),
+    ]
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves the host program's signal handlers alone."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+    # and without it every answer (headers and body written apart) waits ~40 ms for an ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _config(app: ASGIApp) -> uvicorn.Config:
+    # No Date of uvicorn's: the sandbox writes its own, by its own clock.
+    return uvicorn.Config(
+        app, lifespan="off", log_level="warning", access_log=False, date_header=False
+    )
+
+
+@contextlib.asynccontextmanager
+async def serve(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve `app` on a socket while the block runs; yields its base URL.
+
+    `port=0` takes a free port; an IPv6 `host` may be written in brackets, as in a
+    URL (`[::1]`). The server stops, and its connections close, when the block ends.
+    """
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    sock = _bind(host, port)
+    server = _EmbeddedServer(_config(app))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # startup failed: raise its error
+                raise RuntimeError("the sandbox server stopped during startup")
+            await asyncio.sleep(0.005)
+        yield _base_url(host, sock.getsockname()[1])
+    finally:
+        server.should_exit = True
+        try:
+            await task
+        finally:
+            sock.close()
+
+
+def run_server(
+    app: ASGIApp, *, host: str, port: int, banner: Callable[[str], Iterable[str]]
+) -> None:
+    """Serve `app` until interrupted (Ctrl+C), printing `banner(base_url)` once it listens."""
+
+    async def main() -> None:
+        async with serve(app, host=host, port=port) as base_url:
+            for line in banner(base_url):
+                print(line, flush=True)
+            await asyncio.Event().wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
