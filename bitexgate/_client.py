@@ -22,7 +22,8 @@ from common._validation import offset_seconds, seconds
 from common._version import __version__
 
 from ._auth import MAX_SIGNATURE_WINDOW, GatewayAuth
-from ._resources import Invoices, PaymentMethods, Wallets, Withdrawals, _Gateway
+from ._gateway import Gateway
+from ._resources import Invoices, PaymentMethods, Wallets, Withdrawals
 
 __all__ = ["DEFAULT_BASE_URL", "BitexGateClient"]
 
@@ -110,7 +111,7 @@ class BitexGateClient(AsyncResource):
                 signature_window * LATENCY_SHARE if max_in_flight is not None else None
             ),
         )
-        gateway = _Gateway(self._transport)
+        gateway = Gateway(self._transport)
         self.payment_methods = PaymentMethods(gateway)
         self.wallets = Wallets(gateway)
         self.invoices = Invoices(gateway)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from common import AsyncPaginator, Page, TimeoutTypes, Transport, decode_created
-from common._pages import decode_items, decode_page
-from common._validation import timeout_value
+from common import AsyncPaginator, TimeoutTypes
+from common._pages import decode_items
 
-from ._amounts import amount_mismatch, wire_body
 from ._enums import DepositStatus, WithdrawStatus
+from ._gateway import Gateway
 from ._models import (
     Deposit,
     Invoice,
@@ -21,10 +20,10 @@ from ._models import (
     converter,
 )
 from ._pages import DRF_PAGE
-from ._requests import history_query, invoice_body, list_query, wallet_body, withdrawal_body
+from ._requests import invoice_body, list_query, wallet_body, withdrawal_body
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    pass
 
 __all__ = ["Invoices", "PaymentMethods", "Wallets", "Withdrawals"]
 
@@ -43,70 +42,10 @@ WITHDRAW_CREATE = "/api/gateway/withdraw/create"
 WITHDRAW_HISTORY = "/api/gateway/withdraw/history"
 
 
-class _Gateway:
-    """What every namespace shares: the transport, and what the SDK learnt of methods."""
-
-    def __init__(self, transport: Transport) -> None:
-        self.transport = transport
-        #: is_fiat of each (ticker, network) seen in the payment method list.
-        self.fiat_methods: dict[tuple[str, str], bool] = {}
-
-    async def create(
-        self,
-        path: str,
-        body: dict[str, Any],
-        item: type[T],
-        *,
-        timeout: TimeoutTypes | None,
-        hint: str,
-    ) -> T:
-        response = await self.transport.request(
-            "POST", path, json=wire_body(body), timeout=timeout, idempotent=False, hint=hint
-        )
-        record = decode_created(converter, response, item, hint=hint)
-        request = response.request
-        mismatch = amount_mismatch(body, record, method=request.method, url=str(request.url))
-        if mismatch is not None:
-            raise mismatch
-        return record
-
-    def paginate(
-        self,
-        path: str,
-        query: Mapping[str, str],
-        item: type[T],
-        *,
-        max_items: int | None,
-        timeout: TimeoutTypes | None,
-    ) -> AsyncPaginator[T]:
-        if timeout is not None:
-            timeout = timeout_value("timeout", timeout)  # now, not at the first page
-
-        async def fetch(page_query: Mapping[str, str]) -> Page[T]:
-            response = await self.transport.request("GET", path, params=page_query, timeout=timeout)
-            return decode_page(converter, response, item, DRF_PAGE)[0]
-
-        return AsyncPaginator(fetch, query, max_items=max_items)
-
-    def history(
-        self,
-        path: str,
-        item: type[T],
-        status_enum: type[DepositStatus] | type[WithdrawStatus],
-        *,
-        max_items: int | None,
-        timeout: TimeoutTypes | None,
-        **filters: Any,
-    ) -> AsyncPaginator[T]:
-        """One of the three history endpoints, filtered: its query checked, then paged."""
-        query = history_query(status_enum=status_enum, **filters)
-        return self.paginate(path, query, item, max_items=max_items, timeout=timeout)
-
-
 class PaymentMethods:
     """`/api/gateway/payment-methods`: what can be deposited and withdrawn, and at what cost."""
 
-    def __init__(self, gateway: _Gateway) -> None:
+    def __init__(self, gateway: Gateway) -> None:
         self._gateway = gateway
 
     async def list(
@@ -127,7 +66,7 @@ class PaymentMethods:
 class Wallets:
     """Crypto deposit wallets and the deposits that arrive on them."""
 
-    def __init__(self, gateway: _Gateway) -> None:
+    def __init__(self, gateway: Gateway) -> None:
         self._gateway = gateway
 
     async def create(
@@ -216,7 +155,7 @@ class Wallets:
 class Invoices:
     """Fiat invoices: a payment page for a payer, and the deposits made through it."""
 
-    def __init__(self, gateway: _Gateway) -> None:
+    def __init__(self, gateway: Gateway) -> None:
         self._gateway = gateway
 
     async def create(
@@ -315,7 +254,7 @@ class Invoices:
 class Withdrawals:
     """Withdrawals to crypto addresses and fiat cards."""
 
-    def __init__(self, gateway: _Gateway) -> None:
+    def __init__(self, gateway: Gateway) -> None:
         self._gateway = gateway
 
     async def create(

@@ -41,7 +41,7 @@ from common import (
     fast_transport,
 )
 
-from ._auth import BityAuth, dump_token, load_token
+from ._auth import BityAuth
 from ._client import BityClient
 from ._errors import LoginRequiredError, SessionExpiredError
 from ._models import (
@@ -62,6 +62,7 @@ from ._models import (
 )
 from ._pagination import BityPage, BityPaginator
 from ._resources import OrdersResource, RatesResource, UsersResource
+from ._tokens import dump_token, load_token
 
 __all__ = [
     # client and session

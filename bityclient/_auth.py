@@ -51,7 +51,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Protocol
 
 import attrs
 import httpx
@@ -63,13 +63,11 @@ from common import (
     SDKError,
     TimeoutTypes,
     Transport,
-    ValidationError,
     error_from_response,
 )
 from common._validation import MAX_SECONDS, seconds, timeout_value
 
-from . import _validation as check
-from ._decode import converter, decode_grant
+from ._decode import decode_grant
 from ._errors import LoginRequiredError, SessionExpiredError
 from ._models import Token
 
@@ -82,8 +80,6 @@ __all__ = [
     "TokenEndpoint",
     "TokenRequester",
     "TokenUpdateCallback",
-    "dump_token",
-    "load_token",
     "password_grant",
     "refresh_grant",
     "utcnow",
@@ -175,28 +171,6 @@ class TokenEndpoint:
         # A 2xx: the server has probably issued the token (and, for a refresh, rotated
         # the refresh token), so an answer that does not decode leaves the outcome unknown.
         return decode_grant(response, issued_at=sent_at, outcome_unknown=True, hint=hint)
-
-
-def dump_token(token: Token) -> dict[str, Any]:
-    """A JSON-ready dict of `token` (expiry as ISO 8601 text), for storing a session.
-
-    It holds the access and refresh tokens: store it as a secret.
-    """
-    data: dict[str, Any] = converter.unstructure(token)
-    return data
-
-
-def load_token(data: Mapping[str, Any]) -> Token:
-    """A Token from what `dump_token` produced; ValidationError if it is not one.
-
-    Its access and refresh tokens must follow RFC 6750's bearer-token grammar;
-    the error names the one that does not, never its value.
-    """
-    try:
-        token = converter.structure(dict(data), Token)
-    except Exception as exc:  # cattrs raises many kinds; all mean "not a stored token"
-        raise ValidationError("token", "is not a stored token (see dump_token)") from exc
-    return check.bearer_tokens(token)
 
 
 class BityAuth(httpx.Auth):

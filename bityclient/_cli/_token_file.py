@@ -14,8 +14,8 @@ from typing import Any
 from common import ValidationError
 from common._cli import UsageError
 
-from .._auth import dump_token, load_token
 from .._models import Token
+from .._tokens import dump_token, load_token
 
 __all__ = ["is_usable", "read_token_file", "token_facts", "write_token_file"]
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+import bitexgate._gateway
 import bitexgate._resources
 from bitexgate import (
     BitexGateClient,
@@ -32,7 +33,8 @@ TRON = "TR4d6N2HoC3Annqt2JK6HhQWuNARMNx5pW"
 
 @pytest.fixture(autouse=True)
 def _strict_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bitexgate._resources, "converter", STRICT)
+    for module in (bitexgate._gateway, bitexgate._resources):  # every place that decodes
+        monkeypatch.setattr(module, "converter", STRICT)
 
 
 @pytest.fixture
