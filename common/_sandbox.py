@@ -23,12 +23,11 @@ Needs the `[sandbox]` extra (starlette and uvicorn); the clients never import th
 from __future__ import annotations
 
 import contextlib
-from types import TracebackType
-from typing import TypeVar
 
 import httpx
 from starlette.types import ASGIApp
 
+from ._lifetime import AsyncResource
 from ._sandbox_controls import (
     CONTROL_PREFIX,
     REDACTED,
@@ -53,10 +52,8 @@ __all__ = [
     "serve",
 ]
 
-SandboxT = TypeVar("SandboxT", bound="Sandbox")
 
-
-class Sandbox(SandboxControls):
+class Sandbox(SandboxControls, AsyncResource):
     """Base of both sandboxes: the controls, ways to reach the app, and a lifetime.
 
     A subclass builds its Starlette app and sets `self.app = self.wrap(app)`.
@@ -74,17 +71,6 @@ class Sandbox(SandboxControls):
         Closing twice is harmless. The base holds nothing: a subclass that does
         overrides this.
         """
-
-    async def __aenter__(self: SandboxT) -> SandboxT:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- what a subclass provides --------------------------------------------
 
