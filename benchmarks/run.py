@@ -6,7 +6,7 @@
 Each benchmark starts its own loopback server (uvicorn, 127.0.0.1, in a
 subprocess that stops by itself) and runs alone too:
 `python benchmarks/bench_overhead.py`, `bench_fanout.py`, `bench_decode.py`,
-`bench_paging.py`, `bench_deadline.py`.
+`bench_paging.py`, `bench_deadline.py`, `bench_amounts.py`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,23 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import _harness as h
-from benchmarks import bench_deadline, bench_decode, bench_fanout, bench_overhead, bench_paging
+from benchmarks import (
+    bench_amounts,
+    bench_deadline,
+    bench_decode,
+    bench_fanout,
+    bench_overhead,
+    bench_paging,
+)
 
-BENCHMARKS = (bench_overhead, bench_fanout, bench_decode, bench_paging, bench_deadline)
+BENCHMARKS = (
+    bench_overhead,
+    bench_fanout,
+    bench_decode,
+    bench_paging,
+    bench_deadline,
+    bench_amounts,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

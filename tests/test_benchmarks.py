@@ -16,6 +16,7 @@ import pytest
 
 from benchmarks import (
     _harness,
+    bench_amounts,
     bench_deadline,
     bench_decode,
     bench_fanout,
@@ -105,6 +106,14 @@ def test_deadlines(capsys: pytest.CaptureFixture[str]) -> None:
         assert int(row[4]) >= 0  # resent
 
 
+def test_amounts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_amounts.main(["--quick"]) == 0
+    rows = table_rows(capsys.readouterr().out, "6. Amounts on the wire")
+    assert [row[0] for row in rows] == ["1", "4", "7", "8", "9", "10", "12"]
+    assert [int(row[2]) for row in rows[:3]] == [0, 0, 0]  # 15 digits or fewer: numbers
+    assert int(rows[-1][2]) > 0.9 * int(rows[-1][1])  # 20 digits: all but a few as text
+
+
 def test_run_py_runs_all_in_order(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,6 +134,7 @@ def test_run_py_runs_all_in_order(
         "bench_decode",
         "bench_paging",
         "bench_deadline",
+        "bench_amounts",
     ]
     assert all(quick for _, quick in seen)
     assert re.search(r"\(quick run, \d+ s\)", out)
