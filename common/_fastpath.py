@@ -19,14 +19,15 @@ have used, which either structures it as before or raises the same detailed
 error as before. The fast path never decides an outcome on its own: it is only
 taken when it gives exactly what cattrs gives.
 
-Only attrs' public API is read here (`attrs.has`, `attrs.fields` and each
-`attrs.Attribute`'s `name`, `alias`, `init`, `default` and `type`, with `attrs.NOTHING`
-and `attrs.Factory`), and cattrs' public hooks and factories, so a new release of
-either changes nothing here that its changelog would not announce.
+Only attrs' public API is read here (`attrs.has`, `attrs.fields`, `attrs.resolve_types`
+and each `attrs.Attribute`'s `name`, `alias`, `init`, `default` and `type`, with
+`attrs.NOTHING` and `attrs.Factory`), and cattrs' public hooks and factories, so a new
+release of either changes nothing here that its changelog would not announce.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import itertools
 import linecache
@@ -82,6 +83,9 @@ def install_fast_structuring(
         _is_plain_attrs_class, lambda cl: _attrs_hook(converter, cl, decimal_hook)
     )
     converter.register_structure_hook_factory(_is_list, lambda cl: _list_hook(converter, cl))
+    converter.register_structure_hook_factory(
+        _is_generic_attrs_alias, lambda cl: _generic_attrs_hook(converter, cl)
+    )
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -123,6 +127,26 @@ def _is_plain_attrs_class(type_: Any) -> bool:
         and get_origin(type_) is None
         and not getattr(type_, "__parameters__", ())  # a generic class: cattrs maps its TypeVars
     )
+
+
+def _is_generic_attrs_alias(type_: Any) -> bool:
+    origin = get_origin(type_)
+    return isinstance(origin, type) and attrs.has(origin)
+
+
+def _generic_attrs_hook(converter: cattrs.Converter, cl: Any) -> StructureHook:
+    """cattrs' own function for a generic attrs class with its arguments (`ListBody[Rate]`).
+
+    The class's string annotations (`from __future__ import annotations`) are resolved
+    on the class first: cattrs before 26.1 asks `typing.get_type_hints` for them on the
+    alias itself, which it refuses ("is not a module, class, method, or function").
+    """
+    origin = get_origin(cl)
+    if any(isinstance(field.type, str) for field in attrs.fields(origin)):
+        # Names that do not resolve are left to cattrs, which then says which.
+        with contextlib.suppress(Exception):
+            attrs.resolve_types(origin)
+    return converter.gen_structure_attrs_fromdict(cl)
 
 
 def _attrs_hook(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import linecache
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -40,6 +40,7 @@ GATEWAY_STRICT = configure_converter(make_converter(strict=True))
 BITY_STRICT = make_bity_converter(strict=True)
 #: A server that writes its zone-less timestamps in Swiss time, not UTC.
 ZURICH = ZoneInfo("Europe/Zurich")
+T = TypeVar("T")
 BITY_ZURICH = converter_for(ZURICH)
 BITY_ZURICH_STRICT = make_bity_converter(strict=True, server_timezone=ZURICH)
 
@@ -250,6 +251,25 @@ def test_lists_agree_and_name_the_bad_index() -> None:
         fast([good, bad], list[Wallet])
     assert any("[1]" in line for line in cattrs.transform_error(info.value))
     assert fast((good,), list[Wallet]) == [CONVERTER.structure(good, Wallet)]  # any iterable
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_generic_class_with_string_annotations_is_structured(strict: bool) -> None:
+    # This module's annotations are strings (`from __future__ import annotations`); cattrs
+    # before 26.1 cannot resolve them on `Box[Wallet]` itself. A new class each time: the
+    # first structuring resolves them.
+    @attrs.frozen
+    class Box(Generic[T]):
+        items: list[T]
+        label: str | None = None
+
+    conv = configure_converter(make_converter(strict=strict))
+    sample = CASES[1][2]
+    box = conv.structure({"items": [sample], "label": "x"}, Box[Wallet])
+    assert box == Box(items=[conv.structure(sample, Wallet)], label="x")
+    with pytest.raises(cattrs.ClassValidationError) as info:
+        conv.structure({"items": [{**sample, "created_at": "yesterday"}]}, Box[Wallet])
+    assert any("items[0]" in line for line in cattrs.transform_error(info.value))
 
 
 @given(TIMESTAMPS)
