@@ -6,6 +6,10 @@ async with BitexGateClient(api_key=KEY, secret=SECRET) as gw:
     methods = await gw.payment_methods.list()
 """
 
+# First: an ImportError that says so if `common` is not this project's (see the module).
+from . import _common_check  # noqa: F401
+
+# isort: split
 from common import (
     AmountMismatchError,
     APIStatusError,

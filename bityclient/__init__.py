@@ -15,6 +15,10 @@ async with BityClient(client_id=CLIENT_ID) as bity:
 The shared error tree, RetryPolicy, AsyncPaginator and Page are re-exported here.
 """
 
+# First: an ImportError that says so if `common` is not this project's (see the module).
+from . import _common_check  # noqa: F401
+
+# isort: split
 from common import (
     AmountMismatchError,
     APIStatusError,

@@ -4,6 +4,10 @@ Both API packages (`bitexgate`, `bityclient`) stand on this one; it imports
 neither of them.
 """
 
+#: Only this package sets it: `bitexgate` and `bityclient` look for it as they are
+#: imported, to tell this `common` from an application's own that comes first on sys.path.
+__cryptopay_async__ = True
+
 from ._converter import make_converter, parse_datetime, to_bool, to_decimal, to_int
 from ._encoding import encode_json
 from ._enums import OpenIntEnum, OpenStrEnum

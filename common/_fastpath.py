@@ -11,19 +11,23 @@ already have the field's type. Such a value is checked with one type comparison
 and kept; a `Decimal` is built inline from its text; an enum member is looked up
 by value; a datetime (or anything else) goes through the converter's own hook,
 found once when the function is built. The instance is then made by the class's
-own `__init__` (the SDK's models have slots), or, for a class without slots whose
-`__init__` would do no more than store the values (no validators, converters or
-`__attrs_post_init__`), with one write of its `__dict__`.
+own `__init__`, so its validators, converters and hooks run as they always do.
 
 Anything else (a value of another type, a missing key, a failing hook, a key a
 strict converter refuses) sends the whole object to the function cattrs would
 have used, which either structures it as before or raises the same detailed
 error as before. The fast path never decides an outcome on its own: it is only
 taken when it gives exactly what cattrs gives.
+
+Only attrs' public API is read here (`attrs.has`, `attrs.fields`, `attrs.resolve_types`
+and each `attrs.Attribute`'s `name`, `alias`, `init`, `default` and `type`, with
+`attrs.NOTHING` and `attrs.Factory`), and cattrs' public hooks and factories, so a new
+release of either changes nothing here that its changelog would not announce.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import itertools
 import linecache
@@ -57,7 +61,8 @@ StructureHook = Callable[[Any, Any], Any]
 
 _NoneType = type(None)
 _NOTHING = attrs.NOTHING
-_FACTORY: type = type(attrs.Factory(list))  # the class of `attrs.Factory(...)` defaults
+#: The class of `attrs.Factory(...)` defaults (attrs' stubs type `Factory` as a function).
+_FACTORY: type = type(attrs.Factory(list))
 _counter = itertools.count()
 
 #: A sample of each type whose hook should hand an exact instance back unchanged.
@@ -78,6 +83,9 @@ def install_fast_structuring(
         _is_plain_attrs_class, lambda cl: _attrs_hook(converter, cl, decimal_hook)
     )
     converter.register_structure_hook_factory(_is_list, lambda cl: _list_hook(converter, cl))
+    converter.register_structure_hook_factory(
+        _is_generic_attrs_alias, lambda cl: _generic_attrs_hook(converter, cl)
+    )
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -121,6 +129,26 @@ def _is_plain_attrs_class(type_: Any) -> bool:
     )
 
 
+def _is_generic_attrs_alias(type_: Any) -> bool:
+    origin = get_origin(type_)
+    return isinstance(origin, type) and attrs.has(origin)
+
+
+def _generic_attrs_hook(converter: cattrs.Converter, cl: Any) -> StructureHook:
+    """cattrs' own function for a generic attrs class with its arguments (`ListBody[Rate]`).
+
+    The class's string annotations (`from __future__ import annotations`) are resolved
+    on the class first: cattrs before 26.1 asks `typing.get_type_hints` for them on the
+    alias itself, which it refuses ("is not a module, class, method, or function").
+    """
+    origin = get_origin(cl)
+    if any(isinstance(field.type, str) for field in attrs.fields(origin)):
+        # Names that do not resolve are left to cattrs, which then says which.
+        with contextlib.suppress(Exception):
+            attrs.resolve_types(origin)
+    return converter.gen_structure_attrs_fromdict(cl)
+
+
 def _attrs_hook(
     converter: cattrs.Converter, cl: type[Any], decimal_hook: StructureHook
 ) -> StructureHook:
@@ -137,26 +165,6 @@ def _attrs_hook(
         if not builder.add_field(field, hints.get(field.name, field.type)):
             return slow
     return builder.compile()
-
-
-def _adopts_dict(cl: type[Any]) -> bool:
-    """Whether an instance may be made by writing its `__dict__` in one go.
-
-    True for a class without slots (in it or its bases) whose `__init__` is the one
-    attrs wrote, that runs no validator, converter or hook: such an `__init__` only
-    stores each argument under its attribute's name.
-    """
-    if any("__slots__" in vars(klass) for klass in cl.__mro__[:-1]):
-        return False
-    init = vars(cl).get("__init__")
-    code = getattr(init, "__code__", None)
-    if code is None or not code.co_filename.startswith("<attrs generated"):
-        return False
-    if hasattr(cl, "__attrs_pre_init__") or hasattr(cl, "__attrs_post_init__"):
-        return False
-    if "_attrs_cached_hash" in code.co_names or "_attrs_cached_hash" in code.co_consts:
-        return False
-    return all(field.validator is None and field.converter is None for field in attrs.fields(cl))
 
 
 class _Builder:
@@ -177,8 +185,6 @@ class _Builder:
             "_slow": slow,
             "_Decimal": Decimal,
             "_MISSING": _NOTHING,
-            "_new": object.__new__,
-            "_setattr": object.__setattr__,
         }
         self.lines: list[str] = []
         self.names: list[tuple[str, str]] = []  # (attribute name, init argument name)
@@ -195,9 +201,10 @@ class _Builder:
             self._convert(var, type_, index, indent="    ")
         else:
             if isinstance(default, _FACTORY):
-                if getattr(default, "takes_self", True):
+                factory: Any = default
+                if factory.takes_self:
                     return False
-                self.namespace[f"_factory{index}"] = getattr(default, "factory")  # noqa: B009
+                self.namespace[f"_factory{index}"] = factory.factory
                 missing = f"_factory{index}()"
             else:
                 self.namespace[f"_default{index}"] = default
@@ -298,23 +305,14 @@ class _Builder:
 
     def compile(self) -> StructureHook:
         strict = bool(self.converter.forbid_extra_keys)
-        names = [name for name, _ in self.names]
-        self.namespace["_known"] = frozenset(names)
+        self.namespace["_known"] = frozenset(name for name, _ in self.names)
         body = ["    if o.__class__ is not dict:", "        return _slow(o, _)"]
         if strict:
             body += ["    if not o.keys() <= _known:", "        return _slow(o, _)"]
         body += ["    try:"]
         body += ["    " + line for line in self.lines]
-        if _adopts_dict(self.cl):
-            values = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
-            body += [
-                "        instance = _new(_cl)",
-                f"        _setattr(instance, '__dict__', {{{values}}})",
-                "        return instance",
-            ]
-        else:
-            arguments = ", ".join(f"{alias}=v{i}" for i, (_, alias) in enumerate(self.names))
-            body += [f"        return _cl({arguments})"]
+        arguments = ", ".join(f"{alias}=v{i}" for i, (_, alias) in enumerate(self.names))
+        body += [f"        return _cl({arguments})"]
         body += [
             "    except Exception:",  # any doubt: cattrs' own function decides, and explains
             "        return _slow(o, _)",
