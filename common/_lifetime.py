@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from types import TracebackType
 from typing import TypeVar
 
@@ -10,13 +11,13 @@ __all__ = ["AsyncResource"]
 _R = TypeVar("_R", bound="AsyncResource")
 
 
-class AsyncResource:
+class AsyncResource(abc.ABC):
     """Something that holds connections or tasks: close it with `aclose()`, or use it in
     `async with`, which closes it however the block ends."""
 
+    @abc.abstractmethod
     async def aclose(self) -> None:
         """Release what this holds."""
-        raise NotImplementedError
 
     async def __aenter__(self: _R) -> _R:
         return self
