@@ -22,6 +22,7 @@ Needs the `[sandbox]` extra (starlette and uvicorn); the clients never import th
 
 from __future__ import annotations
 
+import abc
 import contextlib
 
 import httpx
@@ -74,13 +75,13 @@ class Sandbox(SandboxControls, AsyncResource):
 
     # -- what a subclass provides --------------------------------------------
 
+    @abc.abstractmethod
     def seed_demo_data(self) -> None:
         """Fill the sandbox with a little of everything, for a first look."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def reset(self) -> None:
         """Back to a fresh state: objects forgotten, the journal and the armed faults cleared."""
-        raise NotImplementedError
 
     # -- reaching the app ----------------------------------------------------
 

@@ -22,7 +22,18 @@ from common._sandbox import (
 )
 
 
-class EchoSandbox(Sandbox):
+class PlainSandbox(Sandbox):
+    """A sandbox of the tests' own: it holds no objects, only the shared controls."""
+
+    def seed_demo_data(self) -> None:
+        """There is nothing to seed: the endpoints keep no objects."""
+
+    def reset(self) -> None:
+        self.clear_requests()
+        self.clear_faults()
+
+
+class EchoSandbox(PlainSandbox):
     """A sandbox whose one endpoint counts the requests it handled and echoes the body."""
 
     def __init__(self) -> None:
@@ -207,7 +218,7 @@ async def test_http_controls_refuse_a_delay_that_never_ends(
 
 
 async def test_journal_keeps_only_the_latest_requests() -> None:
-    small = Sandbox(error_body=lambda s, m: {}, journal_size=2)
+    small = PlainSandbox(error_body=lambda s, m: {}, journal_size=2)
     small.app = small.wrap(EchoSandbox().app)
     async with httpx.AsyncClient(transport=small.transport(), base_url="http://sb") as http:
         for body in (b"1", b"2", b"3"):
@@ -298,7 +309,7 @@ async def test_a_served_sandbox_sends_one_date_its_own() -> None:
     assert response.headers.get_list("date") == ["Tue, 14 Nov 2023 22:13:20 GMT"]
 
 
-class BusySandbox(Sandbox):
+class BusySandbox(PlainSandbox):
     """A sandbox whose endpoint notes how many requests it handles at once."""
 
     def __init__(self) -> None:
