@@ -16,6 +16,7 @@ from common import (
     AsyncPaginator,
     AuthenticationError,
     BadRequestError,
+    Change,
     ConnectError,
     DecodeError,
     InternalServerError,
@@ -33,6 +34,7 @@ from common import (
     SignatureWindowError,
     TransportError,
     ValidationError,
+    Watch,
     fast_transport,
 )
 from common._version import __version__
@@ -58,6 +60,7 @@ __all__ = [
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
+    "Change",
     "BitexGateClient",
     "ConnectError",
     "Conversion",
@@ -86,6 +89,7 @@ __all__ = [
     "SignatureWindowError",
     "TransportError",
     "ValidationError",
+    "Watch",
     "Wallet",
     "Wallets",
     "WithdrawStatus",

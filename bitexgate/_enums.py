@@ -14,6 +14,11 @@ class DepositStatus(OpenIntEnum):
     CONFIRMED = 5  #: on balance
     REJECTED = 6  #: impossible to approve
 
+    @property
+    def is_final(self) -> bool:
+        """Whether the deposit can no longer change state."""
+        return self in (DepositStatus.CONFIRMED, DepositStatus.REJECTED)
+
 
 class WithdrawStatus(OpenIntEnum):
     """State of a withdrawal."""

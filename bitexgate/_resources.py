@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
 from common import AsyncPaginator, TimeoutTypes
+from common._watch import Watch
 from common._pages import decode_items
 
 from ._enums import DepositStatus, WithdrawStatus
@@ -21,9 +22,8 @@ from ._models import (
 )
 from ._pages import DRF_PAGE
 from ._requests import invoice_body, list_query, wallet_body, withdrawal_body
+from ._watch import DepositFeed, WithdrawalFeed
 
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["Invoices", "PaymentMethods", "Wallets", "Withdrawals"]
 
@@ -151,6 +151,44 @@ class Wallets:
             destination_tag=destination_tag,
         )
 
+    def watch(
+        self,
+        *,
+        interval: float = 5.0,
+        include_existing: bool = False,
+        cursor: Any = None,
+        page_size: int = 50,
+        ticker: str | None = None,
+        network: str | None = None,
+        txid: str | None = None,
+        address: str | None = None,
+        payment_id: str | None = None,
+        memo: str | None = None,
+        destination_tag: str | None = None,
+    ) -> Watch[Deposit]:
+        """Each new deposit, and each status change of one, once: `async for change in ...`.
+
+        Polls `history()` every `interval` seconds with these filters; see `Watch`.
+        """
+        filters = {
+            "ticker": ticker,
+            "network": network,
+            "txid": txid,
+            "address": address,
+            "payment_id": payment_id,
+            "memo": memo,
+            "destination_tag": destination_tag,
+        }
+        feed = DepositFeed(
+            self._gateway,
+            WALLET_HISTORY,
+            Deposit,
+            name="bitexgate.wallets",
+            page_size=page_size,
+            filters=filters,
+        )
+        return Watch(feed, interval=interval, include_existing=include_existing, cursor=cursor)
+
 
 class Invoices:
     """Fiat invoices: a payment page for a payer, and the deposits made through it."""
@@ -250,6 +288,44 @@ class Invoices:
             destination_tag=destination_tag,
         )
 
+    def watch(
+        self,
+        *,
+        interval: float = 5.0,
+        include_existing: bool = False,
+        cursor: Any = None,
+        page_size: int = 50,
+        ticker: str | None = None,
+        network: str | None = None,
+        txid: str | None = None,
+        address: str | None = None,
+        payment_id: str | None = None,
+        memo: str | None = None,
+        destination_tag: str | None = None,
+    ) -> Watch[InvoiceDeposit]:
+        """Each new invoice payment, and each status change of one, once: `async for change in ...`.
+
+        Polls `history()` every `interval` seconds with these filters; see `Watch`.
+        """
+        filters = {
+            "ticker": ticker,
+            "network": network,
+            "txid": txid,
+            "address": address,
+            "payment_id": payment_id,
+            "memo": memo,
+            "destination_tag": destination_tag,
+        }
+        feed = DepositFeed(
+            self._gateway,
+            INVOICE_HISTORY,
+            InvoiceDeposit,
+            name="bitexgate.invoices",
+            page_size=page_size,
+            filters=filters,
+        )
+        return Watch(feed, interval=interval, include_existing=include_existing, cursor=cursor)
+
 
 class Withdrawals:
     """Withdrawals to crypto addresses and fiat cards."""
@@ -344,3 +420,30 @@ class Withdrawals:
             txid=txid,
             address=address,
         )
+
+    def watch(
+        self,
+        *,
+        interval: float = 5.0,
+        include_existing: bool = False,
+        cursor: Any = None,
+        page_size: int = 50,
+        ticker: str | None = None,
+        network: str | None = None,
+        txid: str | None = None,
+        address: str | None = None,
+    ) -> Watch[Withdrawal]:
+        """Each new withdrawal, and each status change of one, once: `async for change in ...`.
+
+        Polls `history()` every `interval` seconds with these filters; see `Watch`.
+        """
+        filters = {"ticker": ticker, "network": network, "txid": txid, "address": address}
+        feed = WithdrawalFeed(
+            self._gateway,
+            WITHDRAW_HISTORY,
+            Withdrawal,
+            name="bitexgate.withdrawals",
+            page_size=page_size,
+            filters=filters,
+        )
+        return Watch(feed, interval=interval, include_existing=include_existing, cursor=cursor)

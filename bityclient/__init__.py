@@ -25,6 +25,7 @@ from common import (
     AsyncPaginator,
     AuthenticationError,
     BadRequestError,
+    Change,
     ConnectError,
     DecodeError,
     InternalServerError,
@@ -42,6 +43,7 @@ from common import (
     SignatureWindowError,
     TransportError,
     ValidationError,
+    Watch,
     fast_transport,
 )
 
@@ -108,6 +110,7 @@ __all__ = [
     "AmountMismatchError",
     "AuthenticationError",
     "BadRequestError",
+    "Change",
     "ConnectError",
     "DecodeError",
     "InternalServerError",
@@ -125,4 +128,5 @@ __all__ = [
     "SessionExpiredError",
     "TransportError",
     "ValidationError",
+    "Watch",
 ]

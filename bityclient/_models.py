@@ -126,10 +126,16 @@ class InputHandlingMode(OpenIntEnum):
 
 
 class OrderStatus(OpenStrEnum):
-    """The order statuses the reference's samples show; others are kept as they come."""
+    """The order statuses the reference's samples show, and cancelled; others are kept."""
 
     OPEN = "OPEN"
     EXEC = "EXEC"
+    CANC = "CANC"  #: cancelled (not in the reference's samples; the sandbox writes it)
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the order is settled (executed) or cancelled, so can no longer change."""
+        return self in (OrderStatus.EXEC, OrderStatus.CANC)
 
 
 class TransactionStatus(OpenStrEnum):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import cattrs
 
 from common import TimeoutTypes, Transport, decode_created, structure
 from common._pages import decode_page
 from common._validation import timeout_value
+from common._watch import Watch
 
 from . import _decode
 from ._decode import ActivationBody, decode
@@ -38,6 +39,7 @@ from ._requests import (
     pair_path,
     verify_phone_body,
 )
+from ._watch import OrderFeed
 
 __all__ = ["API_ROOT", "OrdersResource", "RatesResource", "UsersResource"]
 
@@ -255,3 +257,19 @@ class OrdersResource:
             max_items=max_items,
             timeout=timeout,
         )
+
+    def watch(
+        self,
+        *,
+        interval: float = 5.0,
+        include_existing: bool = False,
+        cursor: Any = None,
+        page_size: int = 50,
+    ) -> Watch[Order]:
+        """Each new order, and each change of its status or its transactions', once.
+
+        Polls `list()` every `interval` seconds; see `Watch`. `async for change in ...`.
+        """
+        list_query(page_size=page_size)  # checked now, before any request
+        feed = OrderFeed(self.list, self._converter, page_size=page_size)
+        return Watch(feed, interval=interval, include_existing=include_existing, cursor=cursor)

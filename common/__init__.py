@@ -48,6 +48,7 @@ from ._responses import (
 from ._retry import RetryPolicy
 from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, TimeoutTypes, Transport
 from ._version import __version__
+from ._watch import Change, Watch
 
 __all__ = [
     "__version__",
@@ -58,6 +59,7 @@ __all__ = [
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
+    "Change",
     "ConnectError",
     "DecodeError",
     "InternalServerError",
@@ -79,6 +81,7 @@ __all__ = [
     "Transport",
     "TransportError",
     "ValidationError",
+    "Watch",
     "decode_created",
     "decode_error",
     "decode_json",
