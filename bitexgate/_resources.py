@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from common import AsyncPaginator, TimeoutTypes
-from common._watch import Watch
 from common._pages import decode_items
+from common._watch import Watch
 
 from ._enums import DepositStatus, WithdrawStatus
 from ._gateway import Gateway
@@ -23,7 +23,6 @@ from ._models import (
 from ._pages import DRF_PAGE
 from ._requests import invoice_body, list_query, wallet_body, withdrawal_body
 from ._watch import DepositFeed, WithdrawalFeed
-
 
 __all__ = ["Invoices", "PaymentMethods", "Wallets", "Withdrawals"]
 
