@@ -113,37 +113,40 @@ async def demo() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         cursor_file = Path(folder) / "cursor.json"
-        async with GatewaySandbox() as sandbox, sandbox.serve() as base_url:
-            async with BitexGateClient(
+        async with (
+            GatewaySandbox() as sandbox,
+            sandbox.serve() as base_url,
+            BitexGateClient(
                 api_key=sandbox.api_key, secret=sandbox.secret, base_url=base_url
-            ) as gw:
-                wallet = await gw.wallets.create(ticker="USDT", network="tron")
+            ) as gw,
+        ):
+            wallet = await gw.wallets.create(ticker="USDT", network="tron")
 
-                async def outside_world() -> None:
-                    await asyncio.sleep(0.2)
-                    await sandbox.deposit(wallet.address, Decimal("25"), txid="tx-a")
-                    await sandbox.deposit(wallet.address, Decimal("40"), txid="tx-b")
-                    await asyncio.sleep(0.2)
-                    await sandbox.confirm_deposit("tx-b")  # the later one confirms first
-                    await asyncio.sleep(0.2)
-                    await sandbox.confirm_deposit("tx-a")
+            async def outside_world() -> None:
+                await asyncio.sleep(0.2)
+                await sandbox.deposit(wallet.address, Decimal("25"), txid="tx-a")
+                await sandbox.deposit(wallet.address, Decimal("40"), txid="tx-b")
+                await asyncio.sleep(0.2)
+                await sandbox.confirm_deposit("tx-b")  # the later one confirms first
+                await asyncio.sleep(0.2)
+                await sandbox.confirm_deposit("tx-a")
 
-                print("-- the bot is running")
-                world = asyncio.create_task(outside_world())
-                await run_bot(gw, cursor_file=cursor_file, interval=0.05, stop_after=4)
-                await world
-                print("-- the bot stopped; meanwhile a deposit arrives, confirmed")
-                await sandbox.deposit(wallet.address, Decimal("12.5"), txid="tx-c", confirmed=True)
-                print("-- the bot restarts from its saved cursor")
-                await run_bot(gw, cursor_file=cursor_file, interval=0.05, stop_after=1)
-                with contextlib.suppress(asyncio.TimeoutError):
-                    # Nothing else to announce: nothing comes within a few polls.
-                    await asyncio.wait_for(
-                        run_bot(gw, cursor_file=cursor_file, interval=0.05, stop_after=1), 0.5
-                    )
-                    print("-- unexpected: something was announced twice")
-                    sys.exit(1)
-                print("-- nothing announced twice")
+            print("-- the bot is running")
+            world = asyncio.create_task(outside_world())
+            await run_bot(gw, cursor_file=cursor_file, interval=0.05, stop_after=4)
+            await world
+            print("-- the bot stopped; meanwhile a deposit arrives, confirmed")
+            await sandbox.deposit(wallet.address, Decimal("12.5"), txid="tx-c", confirmed=True)
+            print("-- the bot restarts from its saved cursor")
+            await run_bot(gw, cursor_file=cursor_file, interval=0.05, stop_after=1)
+            with contextlib.suppress(asyncio.TimeoutError):
+                # Nothing else to announce: nothing comes within a few polls.
+                await asyncio.wait_for(
+                    run_bot(gw, cursor_file=cursor_file, interval=0.05, stop_after=1), 0.5
+                )
+                print("-- unexpected: something was announced twice")
+                sys.exit(1)
+            print("-- nothing announced twice")
 
 
 if __name__ == "__main__":

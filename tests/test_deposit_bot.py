@@ -31,7 +31,8 @@ def test_the_deposit_bot_demo_announces_each_change_once_across_a_restart() -> N
     )
     for tx in ("tx-a", "tx-b"):
         steps = [line for line in announced if f"(tx {tx})" in line]
-        assert steps[0].startswith("incoming") and steps[1].startswith("PENDING -> CONFIRMED")
+        assert steps[0].startswith("incoming")
+        assert steps[1].startswith("PENDING -> CONFIRMED")
     # The deposit made while the bot was stopped comes after the restart, once.
     assert lines.index("-- the bot restarts from its saved cursor") < lines.index(
         "received: 12.50000000 USDT on tron (tx tx-c)"
