@@ -34,6 +34,7 @@ from common import (
     TransportError,
     ValidationError,
     fast_transport,
+    to_dict,
 )
 from common._version import __version__
 
@@ -94,4 +95,5 @@ __all__ = [
     "__version__",
     "fast_transport",
     "sign",
+    "to_dict",
 ]

@@ -43,6 +43,7 @@ from common import (
     TransportError,
     ValidationError,
     fast_transport,
+    to_dict,
 )
 
 from ._auth import BityAuth
@@ -103,6 +104,8 @@ __all__ = [
     "RetryPolicy",
     # transport
     "fast_transport",
+    # models as JSON data
+    "to_dict",
     # errors
     "APIStatusError",
     "AmountMismatchError",
