@@ -41,7 +41,7 @@ def _display(value: Any) -> Any:
         names = [name for name, _ in plan.fields] + ([plan.extra] if plan.extra else [])
         return {name: _display(getattr(value, name)) for name in names}
     if isinstance(value, Mapping):
-        return {json_data(k): _display(v) for k, v in value.items()}
+        return {str(json_data(k)): _display(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_display(v) for v in value]
     return json_data(value)
