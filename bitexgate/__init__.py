@@ -36,6 +36,7 @@ from common import (
     ValidationError,
     Watch,
     fast_transport,
+    to_dict,
 )
 from common._version import __version__
 
@@ -98,4 +99,5 @@ __all__ = [
     "__version__",
     "fast_transport",
     "sign",
+    "to_dict",
 ]

@@ -45,6 +45,7 @@ from common import (
     ValidationError,
     Watch,
     fast_transport,
+    to_dict,
 )
 
 from ._auth import BityAuth
@@ -105,6 +106,8 @@ __all__ = [
     "RetryPolicy",
     # transport
     "fast_transport",
+    # models as JSON data
+    "to_dict",
     # errors
     "APIStatusError",
     "AmountMismatchError",

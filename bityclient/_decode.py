@@ -7,6 +7,9 @@ for a zone, built on first use and then shared by every client that names it
 one for UTC, the default. Both tolerate keys the models do not know. The test
 suite builds a strict one with `make_bity_converter(strict=True)` and decodes
 every recorded sample with it, so drift from the reference is caught.
+
+The keys Bity spells otherwise than the fields (`ORDER_KEYS`) and ListMeta's
+`extra` are also registered here for `common.to_dict`, which writes them back.
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ from common import (
 )
 from common._converter import parse_common_datetime, wall_time_to_utc
 from common._fastpath import FAST_DATETIME
+from common._to_dict import register_api_keys
 
 from . import _validation as check
 from ._models import Currency, ListMeta, Order, Token
 
 __all__ = [
+    "ORDER_KEYS",
     "ActivationBody",
     "GrantBody",
     "ListBody",
@@ -53,6 +58,16 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: Order's fields whose key the API spells otherwise (field name -> key). Decoding reads
+#: the keys through this, and `to_dict` writes them: the one record of these renames.
+ORDER_KEYS = {
+    "input_transactions": "inputtransactions",
+    "output_transactions": "outputtransactions",
+}
+register_api_keys(Order, renames=ORDER_KEYS)
+# `extra` holds the keys of `meta` that ListMeta does not declare (see structure_meta).
+register_api_keys(ListMeta, extra="extra")
 
 _META_KEYS = frozenset(field.name for field in attrs.fields(ListMeta) if field.name != "extra")
 
@@ -134,16 +149,11 @@ def configure_converter(
     """
     conv.register_structure_hook(str, _text)
     conv.register_structure_hook(datetime, _datetime_hook(server_timezone))
-    conv.register_structure_hook(
-        Order,
-        make_dict_structure_fn(
-            Order,
-            conv,
-            input_transactions=override(rename="inputtransactions"),
-            output_transactions=override(rename="outputtransactions"),
-            currency=override(struct_hook=_blank_currency),
-        ),
-    )
+    order_overrides: dict[str, Any] = {
+        **{name: override(rename=key) for name, key in ORDER_KEYS.items()},
+        "currency": override(struct_hook=_blank_currency),  # "" (no fiat currency): None
+    }
+    conv.register_structure_hook(Order, make_dict_structure_fn(Order, conv, **order_overrides))
     known_meta = make_dict_structure_fn(ListMeta, conv, extra=override(omit=True))
 
     def structure_meta(value: Any, cls: Any) -> ListMeta:

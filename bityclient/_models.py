@@ -160,7 +160,8 @@ class Token:
     `expires_at` is absolute (timezone-aware UTC): the `expires_in` of the answer
     counted from when the token request was sent (erring early), so a stored token
     can be checked later. None when the server gave no `expires_in`.
-    `repr` hides the access and refresh tokens.
+    `repr` hides the access and refresh tokens, and `to_dict` refuses a Token for
+    them: store a session with `dump_token`.
     """
 
     access_token: str = attrs.field(repr=_hidden)

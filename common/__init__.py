@@ -46,6 +46,7 @@ from ._responses import (
     structure_list,
 )
 from ._retry import RetryPolicy
+from ._to_dict import to_dict
 from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, TimeoutTypes, Transport
 from ._version import __version__
 from ._watch import Change, Watch
@@ -98,5 +99,6 @@ __all__ = [
     "structure_list",
     "to_bool",
     "to_decimal",
+    "to_dict",
     "to_int",
 ]

@@ -12,6 +12,7 @@ import cattrs
 from cattrs.strategies import configure_union_passthrough
 
 from ._fastpath import DECIMAL_EXPONENT_LIMIT, FAST_DATETIME, install_fast_structuring
+from ._to_dict import decimal_text
 
 __all__ = [
     "make_converter",
@@ -230,7 +231,7 @@ def make_converter(*, strict: bool = False, detailed_validation: bool = True) ->
     """
     converter = cattrs.Converter(forbid_extra_keys=strict, detailed_validation=detailed_validation)
     converter.register_structure_hook(Decimal, _structure_decimal)
-    converter.register_unstructure_hook(Decimal, str)
+    converter.register_unstructure_hook(Decimal, decimal_text)  # "0.00000000", not "0E-8"
     # cattrs' own singledispatch hooks for int (and so bool) take precedence over any
     # predicate hook, so these must be singledispatch hooks too. The int one also
     # receives int subclasses (IntEnums): those are built by their own constructor.

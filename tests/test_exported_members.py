@@ -62,6 +62,7 @@ def test_bitexgate_exports() -> None:
         "__version__",
         "fast_transport",
         "sign",
+        "to_dict",
     }
 
 
@@ -77,6 +78,12 @@ def test_errors_are_the_same_classes_in_every_package() -> None:
     for name in ERRORS:
         assert getattr(bitexgate, name) is getattr(common, name)
         assert getattr(bityclient, name) is getattr(common, name)
+
+
+def test_to_dict_is_one_function_in_every_package() -> None:
+    assert "to_dict" in common.__all__
+    assert bitexgate.to_dict is common.to_dict
+    assert bityclient.to_dict is common.to_dict
 
 
 def imported_packages(package: str) -> set[str]:

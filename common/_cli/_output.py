@@ -7,10 +7,11 @@ import enum
 import json
 import sys
 from collections.abc import AsyncIterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any, TextIO
 
 import attrs
+
+from .._to_dict import json_data, plan_of
 
 __all__ = ["Output", "render_record", "render_table", "to_json_text", "to_jsonable"]
 
@@ -19,40 +20,31 @@ _SUMMARY_WIDTH = 60
 
 
 def to_jsonable(value: Any, *, display: bool = False) -> Any:
-    """`value` as plain JSON data: attrs models as dicts of their fields (by field name),
-    Decimal as an exact string in plain notation (never a float), enums as their value,
-    datetimes in ISO 8601.
+    """`value` as plain JSON data: models as `common.to_dict` writes them (keys as the
+    API spells them, Decimal as exact fixed-point text, enums as their value, datetimes
+    in ISO 8601), mappings and lists of them likewise.
 
-    With `display` (for tables, read by people) enums are shown by name and datetimes
-    to the second.
+    With `display` (for tables, read by people) models are keyed by field name, enums
+    are shown by name and datetimes to the second.
     """
-    if value is None or isinstance(value, bool):
-        return value
+    return _display(value) if display else json_data(value)
+
+
+def _display(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         known = value.name in type(value).__members__
-        return value.name if display and known else to_jsonable(value.value)
-    if isinstance(value, Decimal):
-        return format(value, "f")  # exact digits, no exponent: "0.00000000", not "0E-8"
+        return value.name if known else json_data(value)
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="seconds") if display else value.isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value
+        return value.isoformat(sep=" ", timespec="seconds")
     if attrs.has(type(value)):
-        return {
-            f.name: to_jsonable(getattr(value, f.name), display=display)
-            for f in attrs.fields(type(value))
-        }
+        plan = plan_of(type(value))  # refuses secrets, as to_dict does
+        names = [name for name, _ in plan.fields] + ([plan.extra] if plan.extra else [])
+        return {name: _display(getattr(value, name)) for name in names}
     if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v, display=display) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(v, display=display) for v in value]
-    return str(value)
+        return {str(json_data(k)): _display(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_display(v) for v in value]
+    return json_data(value)
 
 
 def to_json_text(value: Any) -> str:

@@ -83,7 +83,10 @@ def _outcome_lines(exc: SDKError) -> list[str]:
 
 def _body_text(exc: APIStatusError) -> str:
     if exc.body is not None:
-        return json.dumps(to_jsonable(exc.body), ensure_ascii=False)
+        try:
+            return json.dumps(to_jsonable(exc.body), ensure_ascii=False)
+        except (TypeError, ValueError):
+            pass  # a body with no exact JSON form (a NaN): its raw text, below
     text = exc.text.strip()
     return text if len(text) <= 500 else text[:500] + "..."
 

@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bityclient import Token, load_token
+from bityclient import Order, Token, load_token, to_dict
 from bityclient._cli import build_parser, main, read_token_file, write_token_file
+from bityclient._decode import converter
 from bityclient.sandbox import DEMO_PHONE_CODE, BitySandbox
 from tests.served import ROOT, clean_env, closed_port, python_module, run_module, served
 
@@ -137,9 +138,14 @@ def test_orders_list(capsys: pytest.CaptureFixture[str]) -> None:
     orders = json.loads(out)
     assert len(orders) == 4
     assert {order["category"] for order in orders} == {"BUY", "SELL_ETH", "BUY_ETH", "SELL"}
+    # The JSON is to_dict's: keyed as Bity spells them, read back by the client's converter.
+    for order in orders:
+        assert "inputtransactions" in order
+        assert to_dict(converter.structure(order, Order)) == order
     code, out, _ = run(capsys, "--sandbox", "--table", "orders", "list", "--max-items", "2")
     assert code == 0
     assert out.splitlines()[0].split()[:3] == ["resource_uri", "category", "status"]
+    assert "input_transactions" in out.splitlines()[0]  # a table names the fields
     assert len(out.splitlines()) == 4
     assert "[1 item]" in out  # nested transactions summarised
 

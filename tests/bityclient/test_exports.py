@@ -45,6 +45,8 @@ PUBLIC = {
     "RetryPolicy",
     # transport
     "fast_transport",
+    # models as JSON data
+    "to_dict",
     # errors: Bity's own, and the shared tree
     "LoginRequiredError",
     "SessionExpiredError",
@@ -74,6 +76,7 @@ SHARED = {
     "Page",
     "RetryPolicy",
     "fast_transport",
+    "to_dict",
     "SDKError",
     "ValidationError",
     "TransportError",

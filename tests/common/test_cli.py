@@ -436,6 +436,21 @@ def test_an_oauth_error_body_is_summarised() -> None:
     assert lines[1] == "  invalid_grant: Invalid credentials given."
 
 
+def test_an_error_body_with_no_exact_json_form_is_shown_as_its_text() -> None:
+    text = '{"detail": "busy", "load": NaN}'
+    error = BadRequestError(
+        "x",
+        status_code=400,
+        body=json.loads(text, parse_float=Decimal),  # NaN is a float: no exact JSON form
+        text=text,
+        method="POST",
+        url=URL,
+    )
+    code, lines = error_lines(error)
+    assert code == EXIT_API_ERROR
+    assert f"  body: {text}" in lines
+
+
 def test_a_non_json_error_body_is_shown_as_text() -> None:
     error = RateLimitError(
         "x",

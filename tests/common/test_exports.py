@@ -55,6 +55,7 @@ EXPECTED = {
     "structure_list",
     "to_bool",
     "to_decimal",
+    "to_dict",
     "to_int",
 }
 
