@@ -133,22 +133,24 @@ def best_match(
 class DescendingIds:
     """Says when a record `wanted` can no longer come in a list asked for newest first.
 
-    Once an id below it is read, it cannot, so long as the ids read so far do
-    descend; a server that ignored `ordering=-id` (an id above the one before)
-    is read to its end.
+    Once an id below it is read, it cannot, provided the ids read so far do
+    descend: at least one fell and none rose. A server that ignored
+    `ordering=-id` (an id above the one before) is read to its end.
     """
 
     def __init__(self, wanted: int) -> None:
         self.wanted = wanted
         self._previous: int | None = None
-        self._descending = True
+        self._fell = False
+        self._rose = False
 
     def past(self, record_id: int) -> bool:
         """Whether, with `record_id` read next, the wanted id is behind."""
-        if self._previous is not None and record_id > self._previous:
-            self._descending = False
+        if self._previous is not None:
+            self._fell = self._fell or record_id < self._previous
+            self._rose = self._rose or record_id > self._previous
         self._previous = record_id
-        return self._descending and record_id < self.wanted
+        return self._fell and not self._rose and record_id < self.wanted
 
 
 def _value(value: Any) -> str:
