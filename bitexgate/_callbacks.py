@@ -126,7 +126,11 @@ def _json_of(value: Any) -> str:
     try:
         return json.dumps(value, default=repr)  # floats, and anything else by its repr
     except (TypeError, ValueError, RecursionError):
+        pass
+    try:
         return repr(value)
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deeply to show>"
 
 
 def _json_type(value: Any) -> str:

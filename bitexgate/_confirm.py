@@ -159,7 +159,7 @@ def _value(value: Any) -> str:
     return "none" if value is None else shown(value)
 
 
-def _described(filters: Mapping[str, str]) -> str:
+def _described(filters: Mapping[str, Any]) -> str:
     return ", ".join(f"{name} {_value(value)}" for name, value in filters.items())
 
 
@@ -168,7 +168,7 @@ def refusal(
     callback: Any,
     record: Any,
     differences: Mapping[str, tuple[Any, Any]],
-    filters: Mapping[str, str],
+    filters: Mapping[str, Any],
 ) -> CallbackNotConfirmedError:
     """The error for a callback the API's `record` (None: no record) does not bear out."""
     identity = f"{rules.identity} {_value(getattr(callback, rules.identity))}"
@@ -200,9 +200,20 @@ def no_identity(rules: Rules, callback: Any) -> CallbackNotConfirmedError:
     )
 
 
-def _filters(**values: str | None) -> dict[str, str]:
-    """The history filters worth sending: those with a non-blank value."""
-    return {name: value for name, value in values.items() if value is not None and value.strip()}
+def _filters(**values: Any) -> dict[str, Any]:
+    """The history filters worth sending: those with a value that is not blank.
+
+    A value that is not text is kept, for the history's own check to refuse by name.
+    """
+    return {
+        name: value
+        for name, value in values.items()
+        if value is not None and (not isinstance(value, str) or value.strip())
+    }
+
+
+def _has_txid(record: Deposit | InvoiceDeposit) -> bool:
+    return isinstance(record.txid, str) and bool(record.txid.strip())
 
 
 def _checked(value: Any, cls: type[T], field: str, parser: str) -> T:
@@ -217,7 +228,7 @@ async def _find(
     rules: Rules,
     paginator: AsyncPaginator[T],
     callback: T,
-    filters: Mapping[str, str],
+    filters: Mapping[str, Any],
     *,
     past: Callable[[T], bool] | None = None,
 ) -> T:
@@ -250,7 +261,7 @@ async def confirm_deposit(
 ) -> Deposit:
     """The API's record of a wallet deposit's callback (see the module)."""
     deposit = _checked(deposit, Deposit, "deposit", "parse_deposit_callback")
-    if deposit.txid is None or not deposit.txid.strip():
+    if not _has_txid(deposit):
         raise no_identity(DEPOSIT_RULES, deposit)
     filters = _filters(
         txid=deposit.txid, ticker=deposit.ticker, network=deposit.network, address=deposit.address
@@ -264,14 +275,14 @@ async def confirm_invoice_payment(
 ) -> InvoiceDeposit:
     """The API's record of an invoice payment's callback (see the module)."""
     payment = _checked(payment, InvoiceDeposit, "payment", "parse_invoice_callback")
-    if payment.txid is None or not payment.txid.strip():
+    if not _has_txid(payment):
         raise no_identity(INVOICE_RULES, payment)
     filters = _filters(txid=payment.txid, ticker=payment.ticker, network=payment.network)
     paginator = history(**filters, page_size=SCAN_PAGE_SIZE, timeout=timeout)
     return await _find(INVOICE_RULES, paginator, payment, filters)
 
 
-def withdrawal_filters(withdrawal: Withdrawal) -> dict[str, str]:
+def withdrawal_filters(withdrawal: Withdrawal) -> dict[str, Any]:
     """The narrowest filter of a withdrawal's history: txid, else address, else ticker+network."""
     for name in ("txid", "address"):
         filters = _filters(**{name: getattr(withdrawal, name)})

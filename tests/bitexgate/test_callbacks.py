@@ -366,3 +366,12 @@ def test_documented_bodies_with_odd_fields_raise_nothing_but_decode_error(
             body = {k: v for k, v in body.items() if k != key}
     for parser in PARSERS.values():
         only_decode_errors(parser, json_bytes(body))
+
+
+def test_a_mapping_nested_too_deeply_to_show_is_still_a_decode_error() -> None:
+    nested: dict[str, Any] = {}
+    for _ in range(5_000):
+        nested = {"convert": nested}
+    with pytest.raises(DecodeError) as caught:
+        parse_invoice_callback({**PAYMENT, "convert": nested})
+    assert caught.value.text

@@ -353,3 +353,14 @@ def test_the_models_the_rules_read_have_the_fields_they_name() -> None:
     ):
         names = {field.name for field in attrs.fields(model)}
         assert {rules.identity, *rules.fields, *rules.carried} <= names
+
+
+async def test_a_hand_made_record_with_a_field_that_is_not_text_is_refused_by_name(
+    gw: BitexGateClient, gateway_mock: respx.MockRouter
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await gw.wallets.confirm(attrs.evolve(DEPOSIT, ticker=5))
+    assert caught.value.field == "ticker"
+    with pytest.raises(CallbackNotConfirmedError, match="has no txid"):
+        await gw.invoices.confirm(attrs.evolve(PAYMENT, txid=7))
+    assert not gateway_mock.calls
