@@ -150,12 +150,10 @@ class Wallets:
         )
 
     async def confirm(self, deposit: Deposit, *, timeout: TimeoutTypes | None = None) -> Deposit:
-        """The API's record of a deposit callback (`parse_deposit_callback`): act on this one.
+        """The API's record of a deposit callback, read by txid, ticker, network and address.
 
-        Read from the history by txid, ticker, network and address, usually in one
-        request. Raises `CallbackNotConfirmedError` when there is no such deposit,
-        or it differs in ticker, network, amount, address or the wallet (a deposit
-        without a txid cannot be checked). Its status may be newer than the callback's.
+        Act on what it returns (its status may be newer); `CallbackNotConfirmedError`
+        when the API has no record that agrees with the callback.
         """
         return await confirm_deposit(self.history, deposit, timeout=timeout)
 
@@ -261,11 +259,10 @@ class Invoices:
     async def confirm(
         self, payment: InvoiceDeposit, *, timeout: TimeoutTypes | None = None
     ) -> InvoiceDeposit:
-        """The API's record of an invoice payment callback (`parse_invoice_callback`).
+        """The API's record of an invoice payment callback, read by txid, ticker and network.
 
-        Read from the history by txid, ticker and network, usually in one request.
-        Raises `CallbackNotConfirmedError` when there is no such payment, or it
-        differs in ticker, network or amount. Its status may be newer than the callback's.
+        Act on what it returns (its status may be newer); `CallbackNotConfirmedError`
+        when the API has no record that agrees with the callback.
         """
         return await confirm_invoice_payment(self.history, payment, timeout=timeout)
 
@@ -367,12 +364,9 @@ class Withdrawals:
     async def confirm(
         self, withdrawal: Withdrawal, *, timeout: TimeoutTypes | None = None
     ) -> Withdrawal:
-        """The API's record of a withdrawal callback (`parse_withdrawal_callback`).
+        """The API's record of a withdrawal callback, found by its id, newest first.
 
-        Found by its id in the history asked by txid, else address, else ticker and
-        network, newest first, read until that id is found or passed. Raises
-        `CallbackNotConfirmedError` when there is no such withdrawal, or it differs in
-        ticker, network, amount, address, card or `client_order_id`. Its status may be
-        newer than the callback's.
+        Act on what it returns (its status may be newer); `CallbackNotConfirmedError`
+        when the API has no record that agrees with the callback.
         """
         return await confirm_withdrawal(self.history, withdrawal, timeout=timeout)
