@@ -111,8 +111,9 @@ def verify_callback_url(key: bytes, url: str | httpx.URL) -> bool:
 
     Compared in constant time. False for a missing, repeated, forged or garbled
     token or ref; the scheme, host, path and other parameters are not looked at.
+    Another URL object (a web framework's `request.url`) is read by its `str()`.
     """
-    text = _url_text("url", url)
+    text = url if isinstance(url, str) else str(url)
     try:
         pairs = parse_qsl(urlsplit(text).query, keep_blank_values=True)
     except ValueError:

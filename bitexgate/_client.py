@@ -157,6 +157,7 @@ class BitexGateClient(AsyncResource):
 
         Constant-time; False for a missing, repeated or forged token. The scheme,
         host, path and other parameters are not looked at (proxies rewrite them).
+        A web framework's URL object (Starlette's `request.url`) is read by its `str()`.
         A true answer says the URL is yours, not that the body is true: confirm it.
         """
         return verify_callback_url(self._callback_key, url)

@@ -184,3 +184,12 @@ def test_verify_never_raises_on_any_text(text: str) -> None:
 )
 def test_any_sane_ref_round_trips(ref: str) -> None:
     assert verify_callback_url(KEY, callback_url(KEY, BASE, ref=ref))
+
+
+def test_a_web_frameworks_url_object_is_read_by_its_text(gw: BitexGateClient) -> None:
+    from starlette.datastructures import URL
+
+    url = gw.callback_url(BASE, ref="ord_42")
+    assert gw.verify_callback_url(URL(url)) is True  # type: ignore[arg-type]
+    assert gw.verify_callback_url(URL(url.replace("ord_42", "ord_43"))) is False  # type: ignore[arg-type]
+    assert gw.verify_callback_url(url.encode()) is False  # type: ignore[arg-type]
