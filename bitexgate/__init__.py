@@ -16,6 +16,7 @@ from common import (
     AsyncPaginator,
     AuthenticationError,
     BadRequestError,
+    CallbackNotConfirmedError,
     Change,
     ConnectError,
     DecodeError,
@@ -41,6 +42,7 @@ from common import (
 from common._version import __version__
 
 from ._auth import GatewayAuth, sign
+from ._callbacks import parse_deposit_callback, parse_invoice_callback, parse_withdrawal_callback
 from ._client import DEFAULT_BASE_URL, BitexGateClient
 from ._enums import DepositStatus, FeePayer, WithdrawStatus
 from ._models import (
@@ -52,7 +54,8 @@ from ._models import (
     Wallet,
     Withdrawal,
 )
-from ._resources import Invoices, PaymentMethods, Wallets, Withdrawals
+from ._resources import Invoices, PaymentMethods, Wallets
+from ._withdrawals import Withdrawals
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -63,6 +66,7 @@ __all__ = [
     "BadRequestError",
     "Change",
     "BitexGateClient",
+    "CallbackNotConfirmedError",
     "ConnectError",
     "Conversion",
     "DecodeError",
@@ -98,6 +102,9 @@ __all__ = [
     "Withdrawals",
     "__version__",
     "fast_transport",
+    "parse_deposit_callback",
+    "parse_invoice_callback",
+    "parse_withdrawal_callback",
     "sign",
     "to_dict",
 ]

@@ -47,6 +47,9 @@ PUBLIC = {
     "fast_transport",
     # models as JSON data
     "to_dict",
+    # watching for changes
+    "Change",
+    "Watch",
     # errors: Bity's own, and the shared tree
     "LoginRequiredError",
     "SessionExpiredError",
@@ -77,6 +80,8 @@ SHARED = {
     "RetryPolicy",
     "fast_transport",
     "to_dict",
+    "Change",
+    "Watch",
     "SDKError",
     "ValidationError",
     "TransportError",
