@@ -5,10 +5,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.redis_server import RedisServer, running_redis
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -64,3 +67,19 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server on loopback for the whole session (see tests/redis_server.py)."""
+    with running_redis() as server:
+        if server is None:
+            pytest.skip("redis-server is not installed (apt-get install redis-server)")
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of an emptied Redis database."""
+    redis_server.flush()
+    return redis_server.url
