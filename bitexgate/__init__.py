@@ -16,6 +16,7 @@ from common import (
     AsyncPaginator,
     AuthenticationError,
     BadRequestError,
+    CallbackNotConfirmedError,
     ConnectError,
     DecodeError,
     InternalServerError,
@@ -38,6 +39,7 @@ from common import (
 from common._version import __version__
 
 from ._auth import GatewayAuth, sign
+from ._callbacks import parse_deposit_callback, parse_invoice_callback, parse_withdrawal_callback
 from ._client import DEFAULT_BASE_URL, BitexGateClient
 from ._enums import DepositStatus, FeePayer, WithdrawStatus
 from ._models import (
@@ -59,6 +61,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BitexGateClient",
+    "CallbackNotConfirmedError",
     "ConnectError",
     "Conversion",
     "DecodeError",
@@ -93,5 +96,8 @@ __all__ = [
     "Withdrawals",
     "__version__",
     "fast_transport",
+    "parse_deposit_callback",
+    "parse_invoice_callback",
+    "parse_withdrawal_callback",
     "sign",
 ]

@@ -22,6 +22,7 @@ from common._validation import offset_seconds, seconds
 from common._version import __version__
 
 from ._auth import MAX_SIGNATURE_WINDOW, GatewayAuth
+from ._callback_urls import callback_url, token_key, verify_callback_url
 from ._gateway import Gateway
 from ._resources import Invoices, PaymentMethods, Wallets, Withdrawals
 
@@ -111,6 +112,7 @@ class BitexGateClient(AsyncResource):
                 signature_window * LATENCY_SHARE if max_in_flight is not None else None
             ),
         )
+        self._callback_key = token_key(secret)
         gateway = Gateway(self._transport)
         self.payment_methods = PaymentMethods(gateway)
         self.wallets = Wallets(gateway)
@@ -138,6 +140,26 @@ class BitexGateClient(AsyncResource):
     def clock_uncertainty(self) -> float:
         """How far the true offset may lie from `clock_offset`, in seconds."""
         return self._auth.server_clock.uncertainty
+
+    def callback_url(self, base_url: str | httpx.URL, *, ref: str) -> str:
+        """`base_url` with `ref=<ref>&token=<token>` added: a callback URL nobody could guess.
+
+        The token is derived from the API secret and `ref` (never the secret
+        itself); `verify_callback_url` checks it. Pass it as a create's
+        `callback_url`. Other query parameters are kept; a base URL that already
+        has `ref` or `token` in its query, or a ref that is not 1 to 128
+        printable characters, raises ValidationError.
+        """
+        return callback_url(self._callback_key, base_url, ref)
+
+    def verify_callback_url(self, url: str | httpx.URL) -> bool:
+        """Whether a callback arrived at a URL `callback_url` made (its `ref` and `token` agree).
+
+        Constant-time; False for a missing, repeated or forged token. The scheme,
+        host, path and other parameters are not looked at (proxies rewrite them).
+        A true answer says the URL is yours, not that the body is true: confirm it.
+        """
+        return verify_callback_url(self._callback_key, url)
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it belongs to a client you passed in)."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from common import AsyncPaginator, TimeoutTypes
 from common._pages import decode_items
 
+from ._confirm import confirm_deposit, confirm_invoice_payment, confirm_withdrawal
 from ._enums import DepositStatus, WithdrawStatus
 from ._gateway import Gateway
 from ._models import (
@@ -21,9 +22,6 @@ from ._models import (
 )
 from ._pages import DRF_PAGE
 from ._requests import invoice_body, list_query, wallet_body, withdrawal_body
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["Invoices", "PaymentMethods", "Wallets", "Withdrawals"]
 
@@ -151,6 +149,16 @@ class Wallets:
             destination_tag=destination_tag,
         )
 
+    async def confirm(self, deposit: Deposit, *, timeout: TimeoutTypes | None = None) -> Deposit:
+        """The API's record of a deposit callback (`parse_deposit_callback`): act on this one.
+
+        Read from the history by txid, ticker, network and address, usually in one
+        request. Raises `CallbackNotConfirmedError` when there is no such deposit,
+        or it differs in ticker, network, amount, address or the wallet (a deposit
+        without a txid cannot be checked). Its status may be newer than the callback's.
+        """
+        return await confirm_deposit(self.history, deposit, timeout=timeout)
+
 
 class Invoices:
     """Fiat invoices: a payment page for a payer, and the deposits made through it."""
@@ -250,6 +258,17 @@ class Invoices:
             destination_tag=destination_tag,
         )
 
+    async def confirm(
+        self, payment: InvoiceDeposit, *, timeout: TimeoutTypes | None = None
+    ) -> InvoiceDeposit:
+        """The API's record of an invoice payment callback (`parse_invoice_callback`).
+
+        Read from the history by txid, ticker and network, usually in one request.
+        Raises `CallbackNotConfirmedError` when there is no such payment, or it
+        differs in ticker, network or amount. Its status may be newer than the callback's.
+        """
+        return await confirm_invoice_payment(self.history, payment, timeout=timeout)
+
 
 class Withdrawals:
     """Withdrawals to crypto addresses and fiat cards."""
@@ -344,3 +363,16 @@ class Withdrawals:
             txid=txid,
             address=address,
         )
+
+    async def confirm(
+        self, withdrawal: Withdrawal, *, timeout: TimeoutTypes | None = None
+    ) -> Withdrawal:
+        """The API's record of a withdrawal callback (`parse_withdrawal_callback`).
+
+        Found by its id in the history asked by txid, else address, else ticker and
+        network, newest first, read until that id is found or passed. Raises
+        `CallbackNotConfirmedError` when there is no such withdrawal, or it differs in
+        ticker, network, amount, address, card or `client_order_id`. Its status may be
+        newer than the callback's.
+        """
+        return await confirm_withdrawal(self.history, withdrawal, timeout=timeout)

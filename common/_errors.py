@@ -18,6 +18,7 @@ SDKError
 │       ├── InternalServerError ... 500
 │       └── ServiceUnavailableError 502, 503, 504
 ├── AmountMismatchError ........... a payment was made, but not for the amount sent
+├── CallbackNotConfirmedError ..... a callback the API's own record does not bear out
 ├── DecodeError ................... the response is not what the API documents
 └── PaginationError ............... the server's `next` links do not advance
 ```
@@ -42,6 +43,7 @@ __all__ = [
     "AmountMismatchError",
     "AuthenticationError",
     "BadRequestError",
+    "CallbackNotConfirmedError",
     "ConnectError",
     "DecodeError",
     "InternalServerError",
@@ -282,6 +284,28 @@ class AmountMismatchError(SDKError):
         self.received = received
         self.record = record
         super().__init__(message, method=method, url=url, may_have_reached_server=True)
+
+
+class CallbackNotConfirmedError(SDKError):
+    """A callback the API's own record does not bear out: do not act on it.
+
+    The API has no such record (`record` is None), or its record differs in
+    what identifies the money: `mismatches` maps each such field to
+    `(callback's value, API's value)`. `callback` is the parsed callback.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        callback: Any,
+        record: Any = None,
+        mismatches: Mapping[str, tuple[Any, Any]] | None = None,
+    ) -> None:
+        self.callback = callback
+        self.record = record
+        self.mismatches: dict[str, tuple[Any, Any]] = dict(mismatches or {})
+        super().__init__(message)
 
 
 class DecodeError(SDKError):

@@ -37,13 +37,16 @@ __all__ = [
     "decode_created",
     "decode_error",
     "decode_json",
+    "decode_json_text",
     "describe_error_body",
     "error_from_response",
+    "json_text",
     "signature_window_error",
     "parse_retry_after",
     "response_text",
     "structure",
     "structure_list",
+    "structure_text",
 ]
 
 T = TypeVar("T")
@@ -102,18 +105,24 @@ def _strict_text(response: httpx.Response) -> str | None:
     even. Bytes that are none of these are read by the charset the response
     declares, when they fit it (a server that writes Latin-1 and says so).
     """
-    content = response.content
-    try:
-        return content.decode(json.detect_encoding(content))
-    except ValueError:  # UnicodeDecodeError
-        pass
+    text = json_text(response.content)
+    if text is not None:
+        return text
     charset = response.charset_encoding  # Content-Type's `charset`, if any
     if charset is not None:
         try:
-            return content.decode(charset)
+            return response.content.decode(charset)
         except (LookupError, ValueError):  # unknown, not a text encoding, or does not fit
             pass
     return None
+
+
+def json_text(content: bytes) -> str | None:
+    """`content` as JSON text: UTF-8, or UTF-16/32 as `json.loads` detects them; else None."""
+    try:
+        return content.decode(json.detect_encoding(content))
+    except ValueError:  # UnicodeDecodeError
+        return None
 
 
 def _json_or_none(response: httpx.Response) -> Any:
@@ -255,6 +264,17 @@ def decode_json(response: httpx.Response) -> Any:
         raise _not_json(response, str(exc)) from exc
 
 
+def decode_json_text(text: str, *, what: str) -> Any:
+    """JSON text that came with no response (a callback's body), decoded as `decode_json` does.
+
+    Raises DecodeError with `text` attached, its message starting with `what`.
+    """
+    try:
+        return _decode_json(text)
+    except (ValueError, RecursionError) as exc:
+        raise DecodeError(f"{what}: not JSON ({exc}): {_snippet(text)!r}", text=text) from exc
+
+
 def decode_error(
     response: httpx.Response,
     problem: str,
@@ -289,13 +309,32 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], response: ht
     try:
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs raises many kinds; all mean "not what was documented"
-        if isinstance(exc, cattrs.BaseValidationError):
-            reasons = _some(cattrs.transform_error(exc, path=_type_name(cls)))
-        else:
-            reasons = _snippet(f"{type(exc).__name__}: {exc}", _SUMMARY)
         raise decode_error(
-            response, f"the response does not decode as {_type_name(cls)} ({reasons})"
+            response, f"the response does not decode as {_structure_problem(exc, cls)}"
         ) from exc
+
+
+def structure_text(
+    converter: cattrs.Converter, data: Any, cls: type[T], *, text: str, what: str
+) -> T:
+    """`structure` for decoded JSON that came with no response (a callback's body).
+
+    Raises DecodeError with `text` attached, its message starting with `what`.
+    """
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:  # as in `structure`
+        problem = f"{what}: does not decode as {_structure_problem(exc, cls)}"
+        raise DecodeError(problem, text=text) from exc
+
+
+def _structure_problem(exc: Exception, cls: Any) -> str:
+    """`cls` and, briefly, why the data did not structure as it."""
+    if isinstance(exc, cattrs.BaseValidationError):
+        reasons = _some(cattrs.transform_error(exc, path=_type_name(cls)))
+    else:
+        reasons = _snippet(f"{type(exc).__name__}: {exc}", _SUMMARY)
+    return f"{_type_name(cls)} ({reasons})"
 
 
 def decode_created(

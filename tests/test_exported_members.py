@@ -42,6 +42,7 @@ def test_bitexgate_exports() -> None:
         "DEFAULT_BASE_URL",
         "AsyncPaginator",
         "BitexGateClient",
+        "CallbackNotConfirmedError",
         "Conversion",
         "Deposit",
         "DepositStatus",
@@ -61,6 +62,9 @@ def test_bitexgate_exports() -> None:
         "Withdrawals",
         "__version__",
         "fast_transport",
+        "parse_deposit_callback",
+        "parse_invoice_callback",
+        "parse_withdrawal_callback",
         "sign",
     }
 

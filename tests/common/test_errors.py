@@ -429,3 +429,28 @@ def test_a_long_error_body_gives_a_short_message_and_keeps_the_whole_body(body: 
 def test_parse_retry_after_ignores_header_case_in_a_plain_mapping() -> None:
     assert parse_retry_after({"Retry-After": "7"}) == 7.0
     assert parse_retry_after({"RETRY-AFTER": "2.5"}) == 2.5
+
+
+def test_the_docstring_tree_draws_every_error() -> None:
+    from common import _errors
+
+    tree = _errors.__doc__ or ""
+    drawn = {line.split("── ")[1].split(" ")[0] for line in tree.splitlines() if "── " in line}
+    assert drawn == set(_errors.__all__) - {"SDKError"}
+    assert all(issubclass(getattr(_errors, name), SDKError) for name in drawn)
+
+
+def test_a_refused_callback_carries_the_callback_the_record_and_what_differed() -> None:
+    from common import CallbackNotConfirmedError
+
+    error = CallbackNotConfirmedError(
+        "withdrawal callback refused: ...",
+        callback="cb",
+        record="api",
+        mismatches={"amount": (Decimal(2), Decimal(1))},
+    )
+    assert isinstance(error, SDKError)
+    assert (error.callback, error.record) == ("cb", "api")
+    assert error.mismatches == {"amount": (Decimal(2), Decimal(1))}
+    assert str(error) == "withdrawal callback refused: ..."
+    assert CallbackNotConfirmedError("x", callback=None).mismatches == {}

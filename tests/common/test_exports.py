@@ -17,6 +17,7 @@ EXPECTED = {
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
+    "CallbackNotConfirmedError",
     "ConnectError",
     "DecodeError",
     "InternalServerError",
