@@ -51,6 +51,11 @@ def callback_router(
     duplicate that arrives while the first is being handled in this process
     waits for it.
 
+    A token vouches for its `ref`, not for the route: a URL made for one kind
+    verifies on another kind's route too. Give refs that tell the kinds apart
+    (an order's id for its invoice, a payout's for its withdrawal) and look
+    them up where the handler expects them.
+
     `client` is the FastAPI dependency that gives the app's BitexGateClient
     (by default, the one in `app.state.bitexgate`); no client is asked for
     when neither confirming nor verifying.
