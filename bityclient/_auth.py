@@ -54,10 +54,9 @@ the server even if its answer is lost (a timeout, a broken connection, a 5xx, a
 2xx whose body does not decode as a token), so such an error has
 `outcome_unknown` set and says so; the SDK keeps the old token, tries it again
 on the next request, and if the server then refuses it (`invalid_grant`) raises
-SessionExpiredError: log in again. A refused refresh
-(400 or 401) ends the session: the token is dropped, and every later request
-raises SessionExpiredError without sending, until `login()` succeeds (here, or
-in another client of the store: its token is then adopted).
+SessionExpiredError: log in again. A refused refresh (400 or 401) ends the
+session: the token is dropped, and every later request raises SessionExpiredError
+without sending, until a login (here, or by another client of the store) succeeds.
 """
 
 from __future__ import annotations
@@ -104,6 +103,10 @@ _UNSAVED = (
     "it: other clients of the store still hold the old one, whose refresh token the "
     "server may have revoked. This client saves it again at its next refresh."
 )
+
+
+def _ended(sentence: str) -> str:
+    return sentence if sentence.endswith((".", "!", "?")) else f"{sentence}."
 
 
 class BityAuth(httpx.Auth):
@@ -176,7 +179,9 @@ class BityAuth(httpx.Auth):
         async with self._lock:
             await self._install(token)
         if unsaved is not None:
-            raise TokenStoreError(f"{unsaved.message} The new session is used by this client only.")
+            raise TokenStoreError(
+                f"{_ended(unsaved.message)} The new session is used by this client only."
+            )
         return token
 
     async def refresh(
@@ -298,7 +303,7 @@ class BityAuth(httpx.Auth):
         async with self._lock:
             await self._install(token)
         if unsaved is not None:
-            raise TokenStoreError(f"{unsaved.message} {_UNSAVED}")
+            raise TokenStoreError(f"{_ended(unsaved.message)} {_UNSAVED}")
         return token
 
     async def _load_stored(self) -> Token:
