@@ -170,7 +170,8 @@ class BityClient(AsyncResource):
         """Log in with the password grant; the token is kept and refreshed by itself.
 
         `username` is the phone (`"+41..."`), e-mail or username, without spaces.
-        Wrong credentials raise AuthenticationError. The token is also passed to
+        Wrong credentials raise AuthenticationError. The token is saved to the
+        token store (where other clients of the store take it up) and passed to
         `on_token_update`.
         """
         return await self._auth.login(
@@ -183,7 +184,9 @@ class BityClient(AsyncResource):
         """Renew the token now with the refresh grant (it also happens by itself).
 
         If a refresh is already in flight, this waits for it instead of sending
-        another. A refused refresh raises SessionExpiredError: log in again.
+        another. With a shared token store, it renews the newest stored token
+        (which another client may have renewed already). A refused refresh raises
+        SessionExpiredError: log in again.
         """
         return await self._auth.refresh(timeout=timeout)
 
