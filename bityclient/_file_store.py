@@ -141,7 +141,7 @@ class FileTokenStore:
     how it is written and locked.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, blocking_timeout: float = 30.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, blocking_timeout: float = 60.0) -> None:
         self._path = Path(path).expanduser()
         self._lock_path = self._path.with_name(self._path.name + ".lock")
         self._blocking_timeout = seconds("blocking_timeout", blocking_timeout)
@@ -182,7 +182,8 @@ class FileTokenStore:
             try:
                 yield
             finally:
-                _unlock(fd)
+                with contextlib.suppress(OSError):  # closing the file releases it anyway
+                    _unlock(fd)
         finally:
             os.close(fd)
 

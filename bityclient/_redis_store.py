@@ -81,8 +81,10 @@ class RedisTokenStore:
     `decode_responses`). `key` names the account, never a secret; the lock is
     `<key>:lock`. The lock frees itself `lock_timeout` seconds after its holder
     dies; a waiter gives up after `blocking_timeout` seconds with
-    TokenStoreError. Every failure is a TokenStoreError (see the module
-    docstring). `repr` shows the key, never the token or the connection.
+    TokenStoreError (keep it above the time a refresh may take: the client's
+    timeout, and its retries of a grant that never left). Every failure is a
+    TokenStoreError (see the module docstring). `repr` shows the key, never the
+    token or the connection.
     """
 
     def __init__(
@@ -91,7 +93,7 @@ class RedisTokenStore:
         *,
         key: str,
         lock_timeout: float = 10.0,
-        blocking_timeout: float = 30.0,
+        blocking_timeout: float = 60.0,
     ) -> None:
         if not isinstance(redis, Redis):
             raise TypeError(
