@@ -1,9 +1,14 @@
 """An asyncio client for the bitexbit Gateway: payment methods, wallets, invoices, withdrawals.
 
+```python
 from bitexgate import BitexGateClient
 
 async with BitexGateClient(api_key=KEY, secret=SECRET) as gw:
     methods = await gw.payment_methods.list()
+```
+
+The shared error tree, RetryPolicy, AsyncPaginator, Page, Watch, Change,
+fast_transport and to_dict are re-exported here from `common`.
 """
 
 # First: an ImportError that says so if `common` is not this project's (see the module).

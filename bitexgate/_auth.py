@@ -63,8 +63,7 @@ class GatewayAuth(httpx.Auth):
     estimated by `server_clock` from the `Date` of the answers: the latest time it
     may show, so a clock behind the server's costs no part of the window. A
     refusal (401 or 403) proven to be down to the deadline is marked on the
-    response for the transport, which signs the request again and resends it
-    (see `common._clock.judge_refusal`).
+    response for the transport, which signs the request again and resends it.
     """
 
     requires_request_body = True

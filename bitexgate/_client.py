@@ -60,8 +60,8 @@ class BitexGateClient(AsyncResource):
     pass `clock_offset=` to fix it instead (for a server whose `Date` is written
     by a proxy with another clock). Requests wait *before* they are signed while
     the in-flight cap is reached; the cap adapts, up to `max_in_flight` (the
-    connection pool's size, 100), so that answers wait no longer than
-    `LATENCY_SHARE` of the window. A request refused when its deadline had
+    connection pool's size, 100), so that answers wait no longer than 60 % of
+    the window. A request refused when its deadline had
     passed on the server's clock (by the refusal's own `Date`), or lay too far
     ahead of it, is signed again and resent, GET or POST, within `retry`: the
     server did not act on it. With your

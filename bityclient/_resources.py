@@ -117,7 +117,8 @@ class RatesResource:
     """Exchange rates (`bity.rates`); no token is needed or sent.
 
     A pair is two currency codes written together (`"ETHBTC"`); it is checked for
-    shape, not against the reference's currency table (see `_validation.py`).
+    shape (6 to 10 capital letters or digits), not against the reference's
+    currency table.
     """
 
     def __init__(
@@ -206,8 +207,8 @@ class OrdersResource:
         empty string the table shows for crypto-to-crypto orders.
 
         The combination of category, currency and payment method is not checked
-        here (see `_validation.py`); the server refuses a wrong one with
-        BadRequestError. An order is never retried unless it provably never left;
+        here (the reference's order summary table lists the valid ones); the server
+        refuses a wrong one with BadRequestError. An order is never retried unless it provably never left;
         if the outcome is unknown, the error says so (`outcome_unknown`): look for
         the order in `orders.list(order_by="-timestamp_created")` before creating
         it again. That includes a 2xx answer that does not decode as an order

@@ -36,7 +36,7 @@ def fast_transport(
     (proxy settings in the environment are not read). Per-call timeouts apply as
     with the default transport. Errors are mapped so that only a request that
     provably never left is reported as a connect error, the only failure after
-    which the SDK resends a payment (see `common._aiohttp`). A transport belongs
+    which the SDK resends a payment. A transport belongs
     to one client: closing the client closes it.
 
     Needs httpx-aiohttp: `pip install "cryptopay-async[fast]"`; without it this

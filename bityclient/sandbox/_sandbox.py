@@ -38,10 +38,9 @@ class BitySandbox(Sandbox):
 
     It serves `/o/token/`, `/api/v1/user_signup/verifyphone/`, `/api/v1/rate2/`,
     `/api/v1/rate_we_sell/{PAIR}/`, `/api/v1/rate_we_buy/{PAIR}/` and
-    `/api/v1/order/` as the reference documents them (see `_state.py`,
-    `_auth.py` and `_forms.py` for the rules where it is silent), with the
-    journal and fault injection of `common._sandbox.Sandbox`, and control
-    routes under `/sandbox/`.
+    `/api/v1/order/` as the reference documents them (the sandbox guide says what
+    it does where the reference is silent), with a journal of the requests
+    received, fault injection, and control routes under `/sandbox/`.
 
     The demo user (`username`, `password`) exists from the start; if the username
     is a phone number, its activation is pending with `DEMO_PHONE_CODE`.
