@@ -208,10 +208,11 @@ class OrdersResource:
 
         The combination of category, currency and payment method is not checked
         here (the reference's order summary table lists the valid ones); the server
-        refuses a wrong one with BadRequestError. An order is never retried unless it provably never left;
-        if the outcome is unknown, the error says so (`outcome_unknown`): look for
-        the order in `orders.list(order_by="-timestamp_created")` before creating
-        it again. That includes a 2xx answer that does not decode as an order
+        refuses a wrong one with BadRequestError.
+
+        An order is never retried unless it provably never left; if the outcome is
+        unknown, the error says so (`outcome_unknown`): look for the order in
+        `orders.list(order_by="-timestamp_created")` before creating it again. That includes a 2xx answer that does not decode as an order
         (DecodeError): the server has probably created it.
         """
         body = order_body(
