@@ -88,6 +88,7 @@ class GatewayAuth(httpx.Auth):
         return f"<GatewayAuth api_key={_mask(self._api_key)!r} window={self._window}>"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """httpx's hook: sign `request` (a fresh deadline), send it, and judge a refusal."""
         sent_at = self._clock()
         offset = self.server_clock.bounds[1]
         timeout = deadline_ms(sent_at + offset, self._window)

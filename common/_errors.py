@@ -92,8 +92,8 @@ class SDKError(Exception):
         self.url = url
         self.may_have_reached_server = may_have_reached_server
         self.outcome_unknown = outcome_unknown
-        self.hint = hint
-        self.message = message
+        self.hint = hint  #: how to find out what happened, when the outcome is unknown
+        self.message = message  #: the message, without the outcome-unknown note
         super().__init__(self._full_message())
 
     def _full_message(self) -> str:
@@ -112,8 +112,8 @@ class ValidationError(SDKError, ValueError):
     """Input the API would reject, caught before anything was sent."""
 
     def __init__(self, field: str, rule: str) -> None:
-        self.field = field
-        self.rule = rule
+        self.field = field  #: the argument that was refused (`amount`, `client_ip`, ...)
+        self.rule = rule  #: the rule it broke, in words
         super().__init__(f"{field}: {rule}")
 
 
@@ -149,10 +149,10 @@ class APIStatusError(SDKError):
         outcome_unknown: bool = False,
         hint: str | None = None,
     ) -> None:
-        self.status_code = status_code
-        self.body = body
-        self.text = text
-        self.headers: dict[str, str] = dict(headers or {})
+        self.status_code = status_code  #: the HTTP status
+        self.body = body  #: the body, decoded from JSON
+        self.text = text  #: the body as text
+        self.headers: dict[str, str] = dict(headers or {})  #: the answer's headers
         super().__init__(
             message,
             method=method,
@@ -225,9 +225,9 @@ class SignatureWindowError(AuthenticationError):
         clock_uncertainty: float,
         **kwargs: Any,
     ) -> None:
-        self.late = late
-        self.clock_offset = clock_offset
-        self.clock_uncertainty = clock_uncertainty
+        self.late = late  #: the deadline had passed (False: it lay too far ahead)
+        self.clock_offset = clock_offset  #: the estimated server - local time, in seconds
+        self.clock_uncertainty = clock_uncertainty  #: the estimate's margin, in seconds
         super().__init__(message, **kwargs)
 
 
@@ -243,7 +243,7 @@ class RateLimitError(APIStatusError):
     """429: too many requests; `retry_after` is the wait the server asked for."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        self.retry_after = retry_after
+        self.retry_after = retry_after  #: seconds to wait, from `Retry-After` (None: not sent)
         super().__init__(message, **kwargs)
 
 
@@ -279,10 +279,10 @@ class AmountMismatchError(SDKError):
         method: str | None = None,
         url: str | None = None,
     ) -> None:
-        self.field = field
-        self.sent = sent
-        self.received = received
-        self.record = record
+        self.field = field  #: the amount's field (`amount`, `convert_limit`, ...)
+        self.sent = sent  #: the amount sent
+        self.received = received  #: the amount the server echoed
+        self.record = record  #: the created record, as the server answered it
         super().__init__(message, method=method, url=url, may_have_reached_server=True)
 
 

@@ -9,6 +9,7 @@ names something real and that every link lands; this checks that none is missing
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -79,3 +80,44 @@ def test_what_is_linked_to_common_is_common_s(package: str) -> None:
     assert linked_to_common(package) <= entries("common")
     # And the names defined here have entries of their own, not links.
     assert not linked_to_common(package) & entries(package)
+
+
+#: Methods without a docstring, and why: httpx calls them, the reference hides them.
+UNDOCUMENTED = {("BityAuth", "sync_auth_flow"), ("BityAuth", "async_auth_flow")}
+
+_OWN = ("common", "bitexgate", "bityclient")
+
+
+def _members(cls: type) -> list[tuple[str, object]]:
+    """The public methods and properties a class of the SDK defines itself."""
+    found = []
+    for name, value in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        function = value.fget if isinstance(value, property) else value
+        if isinstance(function, (staticmethod, classmethod)):
+            function = function.__func__
+        if inspect.isfunction(function):
+            found.append((name, function))
+    return found
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_public_class_and_function_has_a_docstring(package: str) -> None:
+    module = importlib.import_module(package)
+    missing = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue  # a constant or a type alias: its `#:` comment is its description
+        if not (getattr(obj, "__module__", "") or "").startswith(_OWN):
+            continue
+        if not inspect.getdoc(obj):
+            missing.append(name)
+        if inspect.isclass(obj):
+            missing += [
+                f"{name}.{member}"
+                for member, function in _members(obj)
+                if not function.__doc__ and (name, member) not in UNDOCUMENTED
+            ]
+    assert not missing, f"{package}: no docstring on {missing}"

@@ -76,6 +76,7 @@ class MemorySeenStore:
         return key in self._seen
 
     async def claim(self, key: str) -> Claim:
+        """Claim `key`: "seen" if handled, "busy" if being handled, else "new" (now claimed)."""
         if key in self._seen:
             return "seen"
         if key in self._claimed:
@@ -84,6 +85,7 @@ class MemorySeenStore:
         return "new"
 
     async def mark_seen(self, key: str) -> None:
+        """Remember `key` as handled (forgetting the oldest beyond `max_keys`)."""
         self._claimed.discard(key)
         self._seen[key] = None
         self._seen.move_to_end(key)
@@ -91,6 +93,7 @@ class MemorySeenStore:
             self._seen.popitem(last=False)
 
     async def release(self, key: str) -> None:
+        """Give up the claim on `key` unhandled: the next delivery of it is handled."""
         self._claimed.discard(key)
 
 
