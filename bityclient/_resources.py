@@ -212,8 +212,9 @@ class OrdersResource:
 
         An order is never retried unless it provably never left; if the outcome is
         unknown, the error says so (`outcome_unknown`): look for the order in
-        `orders.list(order_by="-timestamp_created")` before creating it again. That includes a 2xx answer that does not decode as an order
-        (DecodeError): the server has probably created it.
+        `orders.list(order_by="-timestamp_created")` before creating it again. That
+        includes a 2xx answer that does not decode as an order (DecodeError): the
+        server has probably created it.
         """
         body = order_body(
             category=category,
