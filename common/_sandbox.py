@@ -31,16 +31,18 @@ from starlette.types import ASGIApp
 from ._lifetime import AsyncResource
 from ._sandbox_controls import (
     CONTROL_PREFIX,
+    DROPS,
     REDACTED,
     Fault,
     RecordedRequest,
     SandboxControls,
 )
 from ._sandbox_http import control_routes, json_response, run_server, serve
-from ._sandbox_middleware import SandboxMiddleware
+from ._sandbox_middleware import InProcess, SandboxMiddleware
 
 __all__ = [
     "CONTROL_PREFIX",
+    "DROPS",
     "REDACTED",
     "Fault",
     "RecordedRequest",
@@ -90,8 +92,13 @@ class Sandbox(SandboxControls, AsyncResource):
         return SandboxMiddleware(app, self)
 
     def transport(self) -> httpx.ASGITransport:
-        """An httpx transport that calls the app in-process (no socket)."""
-        return httpx.ASGITransport(app=self.app)
+        """An httpx transport that calls the app in-process (no socket).
+
+        A dropped request (`drop_next`) raises what httpx raises over a socket:
+        `httpx.RemoteProtocolError` for a lost connection, `httpx.ReadTimeout`
+        for an answer that never came.
+        """
+        return httpx.ASGITransport(app=InProcess(self.app))
 
     def serve(
         self, *, host: str = "127.0.0.1", port: int = 0

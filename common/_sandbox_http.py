@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ._sandbox_controls import SandboxControls
+from ._sandbox_controls import DROPS, SandboxControls
 
 __all__ = ["control_routes", "json_response", "run_server", "serve"]
 
@@ -35,8 +35,9 @@ def control_routes(controls: SandboxControls) -> list[Route]:
     - `GET /sandbox/requests` lists the requests received (`?path=` filters);
       `DELETE /sandbox/requests` forgets them.
     - `POST /sandbox/faults` arms a fault: `{"path", "status", "times",
-      "retry_after", "method", "after_handling"}`, or `{"path", "delay", "times"}`;
-      `DELETE /sandbox/faults` disarms every fault.
+      "retry_after", "method", "after_handling"}`, `{"path", "drop", "times",
+      "method", "after_handling"}` (`drop` is `"reset"` or `"timeout"`), or
+      `{"path", "delay", "times"}`; `DELETE /sandbox/faults` disarms every fault.
     """
 
     async def list_requests(request: Request) -> Response:
@@ -56,6 +57,16 @@ def control_routes(controls: SandboxControls) -> list[Route]:
             path, times, method = spec["path"], int(spec.get("times", 1)), spec.get("method")
             if "delay" in spec:
                 controls.delay_next(path, seconds=float(spec["delay"]), times=times, method=method)
+            elif "drop" in spec:
+                if spec["drop"] not in DROPS:
+                    raise ValueError(f"drop must be one of {', '.join(DROPS)}")
+                controls.drop_next(
+                    path,
+                    timeout=spec["drop"] == DROPS[1],
+                    times=times,
+                    method=method,
+                    after_handling=bool(spec.get("after_handling", False)),
+                )
             else:
                 controls.fail_next(
                     path,

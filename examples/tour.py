@@ -6,9 +6,9 @@ It starts the bitexbit Gateway sandbox and the Bity sandbox on loopback sockets,
 then calls every endpoint of both clients over real HTTP, the way your code would,
 and prints what happens: payment methods, a wallet and a deposit that arrives and
 confirms (with its callback), a fiat invoice and its payment, a withdrawal moving
-to DONE, paging with `async for`, a failure whose outcome is unknown and how to
-resolve it; Bity phone activation, login, rates, quotes, an order, paging through
-orders and a token refresh that happens on its own.
+to DONE, paging with `async for`, a withdrawal whose answer is lost found again by
+its client_order_id (never sent twice); Bity phone activation, login, rates,
+quotes, an order, paging through orders and a token refresh that happens on its own.
 
 It needs the sandbox extra (`pip install "cryptopay-async[sandbox]"`), takes a few
 seconds, and exits non-zero if anything did not go as described.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
 from collections.abc import Iterable
 from decimal import Decimal
@@ -27,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bitexgate import BitexGateClient, DepositStatus, SDKError, WithdrawStatus
+from bitexgate import BitexGateClient, DepositStatus, WithdrawStatus
 from bitexgate.sandbox import GatewaySandbox
 from bityclient import AmountMode, BityClient, OrderCategory, Token
 from bityclient.sandbox import BitySandbox
@@ -54,6 +55,18 @@ def table(rows: Iterable[Iterable[object]]) -> None:
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
     for row in cells:
         say("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+class SaidLogs(logging.Handler):
+    """Says each log record of the SDK (the WARNING of a recovered withdrawal) as it comes."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.said: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
+        say(f"log {record.levelname}: {record.getMessage()}")
 
 
 def expect(condition: bool, what: str) -> None:
@@ -161,22 +174,28 @@ async def gateway_tour(
         expect(w.status.is_final, "a DONE withdrawal is final")
 
         section("a payment whose answer is lost is never sent twice")
+        say("the server makes the withdrawal, then its answer is lost (a 502 from a proxy)")
         sandbox.fail_next("/api/gateway/withdraw/create", status=502, after_handling=True)
+        logs = SaidLogs()
+        logging.getLogger("bitexgate").addHandler(logs)
         try:
-            await gw.withdrawals.create(
+            recovered = await gw.withdrawals.create(
                 ticker="USDT",
                 network="tron",
                 address="TR4d6N2HoC3Annqt2JK6HhQWuNARMNx5pW",
                 amount=Decimal("15"),
                 client_order_id="tour-order-2",
             )
-            expect(False, "the lost answer raises")
-        except SDKError as error:
-            say(f"{type(error).__name__}: outcome_unknown={error.outcome_unknown}")
-            expect(error.outcome_unknown, "the error says the outcome is unknown")
-        found = [w async for w in gw.withdrawals.history() if w.client_order_id == "tour-order-2"]
-        say(f"looked up by client_order_id: {len(found)} withdrawal (sent once, not resent)")
-        expect(len(found) == 1, "the withdrawal exists exactly once")
+        finally:
+            logging.getLogger("bitexgate").removeHandler(logs)
+        say(f"create() returned withdrawal #{recovered.id}, found by its client_order_id")
+        expect(recovered.client_order_id == "tour-order-2", "the lost withdrawal is recovered")
+        expect(bool(logs.said), "the recovery is logged")
+        posts = len(sandbox.requests_to("/api/gateway/withdraw/create"))
+        found = await gw.withdrawals.find(client_order_id="tour-order-2")
+        say(f"withdrawals.find(client_order_id='tour-order-2'): #{found.id if found else None}")
+        expect(found == recovered, "the withdrawal exists exactly once")
+        expect(posts == 2, "the lost one was sent once (after tour-order-1)")
 
         section("reads are retried: one 502, then the answer")
         sandbox.clear_requests()

@@ -232,16 +232,28 @@ def test_an_unknown_outcome_is_said_loudly(
 ) -> None:
     sandbox.fail_next("/api/gateway/withdraw/create", status=502, after_handling=True)
     argv = ["withdrawals", "create", "--ticker", "USDT", "--network", "tron"]
-    argv += ["--address", TRON_ADDRESS, "--amount", "22", "--client-order-id", "cli-unknown"]
+    argv += ["--address", TRON_ADDRESS, "--amount", "22"]  # no client_order_id: no lookup
     code, out, err = run(capsys, *argv)
     assert code == 1
     assert out == ""
     assert "!!! OUTCOME UNKNOWN" in err
-    assert "'cli-unknown'" in err
+    assert "Pass a client_order_id with each withdrawal" in err
     assert err.splitlines()[-1] == (
-        "!!! Before running it again, check `bitexgate withdrawals history --ordering -id` "
-        "for client_order_id 'cli-unknown'."
+        "!!! Before running it again, check `bitexgate withdrawals history --ordering -id`."
     )
+    assert len(sandbox.requests_to("/api/gateway/withdraw/create")) == 1  # never resent
+    assert sandbox.requests_to("/api/gateway/withdraw/history") == []
+
+
+def test_a_lost_answer_with_a_client_order_id_is_recovered(
+    base_url: str, sandbox: GatewaySandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.fail_next("/api/gateway/withdraw/create", status=502, after_handling=True)
+    argv = ["withdrawals", "create", "--ticker", "USDT", "--network", "tron"]
+    argv += ["--address", TRON_ADDRESS, "--amount", "22", "--client-order-id", "cli-lost"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert json.loads(out)["client_order_id"] == "cli-lost"  # found in the history
     assert len(sandbox.requests_to("/api/gateway/withdraw/create")) == 1  # never resent
 
 

@@ -72,6 +72,7 @@ async def bity(
             retry=NO_WAIT,
             clock=clock,
             on_token_update=token_log,
+            reconcile_delays=(0.5, 0.5, 0.5),
         ) as client,
     ):
         assert base_url.startswith("http://127.0.0.1:")
@@ -253,24 +254,43 @@ async def test_a_revoked_session_must_log_in_again(
     assert (await bity.orders.list()).items == []
 
 
-async def test_a_timed_out_order_may_exist(bity: BityClient, sandbox: BitySandbox) -> None:
+async def test_an_order_made_after_the_client_gave_up_is_recovered(
+    bity: BityClient, sandbox: BitySandbox
+) -> None:
     await login(bity, sandbox)
     sandbox.delay_next(ORDERS, seconds=0.2, method="POST")
+    order = await bity.orders.create(
+        category=OrderCategory.BUY_ETH,
+        amount=Decimal("0.5"),
+        crypto_address=ETH_ADDRESS,
+        timeout=0.05,
+    )
+    # The client gave up after 0.05 s, the server made it after 0.2 s, and the SDK's
+    # lookups (after 0.5 s, 0.5 s and 0.5 s) told it apart in the order list.
+    assert len(sandbox.requests_to(ORDERS, method="POST")) == 1  # not resent
+    (listed,) = (await bity.orders.list()).items
+    assert order.resource_uri == listed.resource_uri
+    assert order.input_transactions[0].amount == Decimal("0.5")
+
+
+async def test_an_order_the_server_never_made_raises_after_looking(
+    bity: BityClient, sandbox: BitySandbox
+) -> None:
+    await login(bity, sandbox)
+    sandbox.drop_next(ORDERS, timeout=True, method="POST")  # held, never handled
     with pytest.raises(RequestTimeout) as info:
         await bity.orders.create(
             category=OrderCategory.BUY_ETH,
             amount=Decimal("0.5"),
             crypto_address=ETH_ADDRESS,
-            timeout=0.05,
+            timeout=0.1,
         )
     assert info.value.outcome_unknown
-    assert len(sandbox.requests_to(ORDERS, method="POST")) == 1  # not resent
-    for _ in range(50):  # the server goes on and makes it
-        orders = (await bity.orders.list()).items
-        if orders:
-            break
-        await asyncio.sleep(0.02)
-    assert len(orders) == 1
+    assert "did not find it" in str(info.value)
+    assert info.value.candidates == []
+    assert len(sandbox.requests_to(ORDERS, method="POST")) == 1
+    assert len(sandbox.requests_to(ORDERS, method="GET")) == 3  # one look after each wait
+    assert (await bity.orders.list()).items == []
 
 
 async def test_the_demo_data_shows_on_a_fresh_run(bity: BityClient, sandbox: BitySandbox) -> None:
