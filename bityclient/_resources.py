@@ -23,8 +23,8 @@ from common._validation import timeout_value
 from common._watch import Watch
 
 from . import _decode
-from ._auth import utcnow
 from ._decode import ActivationBody, decode
+from ._grants import utcnow
 from ._models import (
     AmountMode,
     Currency,
