@@ -326,6 +326,12 @@ def test_the_sandbox_subcommand_serves_until_interrupted() -> None:
         assert {"BITEXGATE_API_KEY", "BITEXGATE_SECRET"} <= set(exports)
         response = httpx.get(f"{base}/api/gateway/payment-methods")
         assert response.status_code == 401  # it answers, and wants a signature
+        controls = process.stdout.readline().split()[-1]
+        assert controls == f"{base}/sandbox/"
+        index = httpx.get(controls).json()
+        assert {"POST /sandbox/deposits", "POST /sandbox/faults"} <= {
+            f"{c['method']} {c['path']}" for c in index["controls"]
+        }
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:

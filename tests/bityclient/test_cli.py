@@ -530,6 +530,8 @@ def test_the_sandbox_subcommand_serves_until_interrupted() -> None:
         response = httpx.get(f"{base}/api/v1/rate_we_buy/ETHBTC/")
         assert response.status_code == 200
         assert response.json()["pair"] == "ETHBTC"
+        controls = process.stdout.readline().split()[-1]
+        assert httpx.get(controls).json()["sandbox"] == "Bity v1"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:
