@@ -32,6 +32,11 @@ explicit `--token-file` is refused (exit 2) rather than ignored, so nobody
 believes a session was stored that was not. To try token files on the sandbox,
 serve it (`bityclient sandbox`) and point `BITY_BASE_URL` at it.
 
+Answers are JSON on stdout (`to_dict`'s form: amounts as exact strings), or
+aligned columns with `--table` (each list's usual columns, `--columns` for
+others or `all`; lines cut to the terminal's width, or 120 characters, `--width`
+for another).
+
 Exit codes: 0 success; 1 the API answered with an error status, or an answer
 that does not decode; 2 usage (bad flag or value, missing credentials, input
 refused before sending); 3 transport (no connection, timeout, broken
