@@ -2,7 +2,7 @@
 
 Every method checks its input before sending (ValidationError names the field),
 takes a per-call `timeout=`, and returns models, never raw JSON, decoded by the
-client's converter (it knows the server's time zone: see `_decode.py`).
+client's converter (it knows the server's time zone).
 """
 
 from __future__ import annotations
@@ -117,7 +117,9 @@ class RatesResource:
     """Exchange rates (`bity.rates`); no token is needed or sent.
 
     A pair is two currency codes written together (`"ETHBTC"`); it is checked for
-    shape, not against the reference's currency table (see `_validation.py`).
+    shape, not against the reference's currency table: the reference's own rate
+    list shows a pair outside that table, so an unknown pair is left to the
+    server, which answers 404 (NotFoundError).
     """
 
     def __init__(
@@ -205,12 +207,21 @@ class OrdersResource:
         person; an omitted `currency` means BTC). Pass `currency=""` to send the
         empty string the table shows for crypto-to-crypto orders.
 
+        What `amount` counts is `amount_mode`'s to say. With the default (0,
+        `AmountMode.DEFAULT`) it is what is paid in for BUY, BUY_ETH and BUY_REP
+        (the fiat, or the BTC) and what is paid out for SELL and SELL_ETH (the
+        fiat). `AmountMode.INPUT` makes it what is paid in (the ETH of a SELL_ETH),
+        `AmountMode.OUTPUT` what is paid out (the ETH of a BUY_ETH paid in BTC;
+        orders paid in fiat take only their input amount). Passing it explicitly
+        says what the amount means to whoever reads the call.
+
         The combination of category, currency and payment method is not checked
-        here (see `_validation.py`); the server refuses a wrong one with
-        BadRequestError. An order is never retried unless it provably never left;
-        if the outcome is unknown, the error says so (`outcome_unknown`): look for
-        the order in `orders.list(order_by="-timestamp_created")` before creating
-        it again. That includes a 2xx answer that does not decode as an order
+        against the reference's order summary table, which its own examples
+        contradict; the server refuses a wrong one with BadRequestError. An order
+        is never retried unless it provably never left; if the outcome is unknown,
+        the error says so (`outcome_unknown`): look for the order in
+        `orders.list(order_by="-timestamp_created")` before creating it again.
+        That includes a 2xx answer that does not decode as an order
         (DecodeError): the server has probably created it.
         """
         body = order_body(
