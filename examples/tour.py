@@ -251,7 +251,7 @@ async def bity_tour(sandbox: BitySandbox, base_url: str) -> None:
             await bity.orders.create(
                 category=OrderCategory.BUY_ETH,
                 currency="CHF",
-                amount=Decimal(100 + n),
+                amount=Decimal(100 + n),  # the CHF paid in: an order paid in fiat counts that
                 crypto_address="0x35f03647b25bd3e3221608dc05f079c0ce3ba3b1",
             )
         seen = 0

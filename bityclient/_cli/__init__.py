@@ -4,7 +4,8 @@
     bityclient rates we-sell ETHBTC
     bityclient login --token-file ~/.bity-token.json
     bityclient orders list --token-file ~/.bity-token.json --order-by -timestamp_created
-    bityclient orders create --category BUY_ETH --amount 0.5 --crypto-address 0x...
+    bityclient orders create --category BUY_ETH --amount 0.5 --amount-mode output \\
+        --crypto-address 0x...
     bityclient --sandbox orders list
     bityclient sandbox --port 8002
 

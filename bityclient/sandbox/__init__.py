@@ -1,14 +1,16 @@
 """An embedded, stateful sandbox of the Bity v1 API, for tests, demos and local work.
 
 ```python
-from bityclient import BityClient
+from bityclient import AmountMode, BityClient
 from bityclient.sandbox import BitySandbox
 
 sandbox = BitySandbox()
 async with sandbox.serve() as base_url:  # or transport=sandbox.transport(), no socket
     async with BityClient(client_id=sandbox.client_id, base_url=base_url) as bity:
         await bity.login(username=sandbox.username, password=sandbox.password)
-        order = await bity.orders.create(category="BUY_ETH", amount="0.5", crypto_address="0x...")
+        order = await bity.orders.create(  # buy 0.5 ETH, paid in BTC
+            category="BUY_ETH", amount="0.5", amount_mode=AmountMode.OUTPUT, crypto_address="0x..."
+        )
 ```
 
 It keeps users, OAuth tokens (rotated on refresh), rates and orders in memory,
