@@ -49,6 +49,23 @@ class BitexGateClient(AsyncResource):
         async with BitexGateClient(api_key=KEY, secret=SECRET) as gw:
             methods = await gw.payment_methods.list()
 
+    Its resources, one attribute per part of the API:
+
+    - `payment_methods` (`PaymentMethods`): what can be deposited and withdrawn,
+      on which networks, with the limits and fees of each (`list`).
+    - `wallets` (`Wallets`): crypto deposit addresses (`create`, `list`), the
+      deposits that arrive on them (`history`, `watch`), and the API's record of
+      a deposit callback (`confirm`).
+    - `invoices` (`Invoices`): fiat invoices, a payment page to send a payer to
+      (`create`, `list`), the payments made through them (`history`, `watch`),
+      and the API's record of a payment callback (`confirm`).
+    - `withdrawals` (`Withdrawals`): sending crypto to an address or fiat to a
+      card (`create`), their progress (`history`, `watch`), and the API's record
+      of a withdrawal callback (`confirm`).
+
+    `callback_url` and `verify_callback_url` make and check callback URLs nobody
+    could guess.
+
     Pass `http_client` to share your own `httpx.AsyncClient` (it is never closed
     here) or `transport` to talk to something other than the network.
     `signature_window` is how far ahead (seconds, at most 300) each signature's

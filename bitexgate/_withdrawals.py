@@ -150,13 +150,12 @@ class Withdrawals:
         record = settled.found
         logger.warning(
             "POST %s: the answer was lost (%s); recovered withdrawal %d (client_order_id %r) "
-            "from withdraw/history after %d look(s) over %.1f s",
+            "from withdraw/history after %s",
             WITHDRAW_CREATE,
             type(lost).__name__,
             record.id,
             wanted,
-            settled.looks,
-            settled.seconds,
+            settled.effort,
         )
         url = gateway.transport.url_for(WITHDRAW_CREATE)
         gateway.check_amounts(body, record, method="POST", url=url)

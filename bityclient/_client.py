@@ -36,12 +36,22 @@ class BityClient(AsyncResource):
             ...
     ```
 
-    Endpoints live on `users`, `rates` and `orders`. After `login()` the token is
-    kept and refreshed by itself (see `BityAuth`); pass a stored `token=` to resume
-    a session, and `on_token_update` to be told of each new one (`dump_token`). If
-    that callback raises, the error propagates from the call that brought the new
-    token (which is in use all the same): a session that cannot be stored is not
-    hidden.
+    Its resources, one attribute per part of the API:
+
+    - `users` (`UsersResource`): activating a new user with the code Bity sent by
+      SMS (`verify_phone`); no token needed.
+    - `rates` (`RatesResource`): exchange rates, every pair's (`list`) or the
+      price Bity sells or buys one pair at (`we_sell`, `we_buy`); no token needed.
+    - `orders` (`OrdersResource`): the logged-in user's orders: buying and
+      selling crypto (`create`), reading them (`list`) and following their
+      progress (`watch`).
+
+    `login()` and `refresh()` handle the session itself. After `login()` the
+    token is kept and refreshed by itself (see `BityAuth`); pass a stored
+    `token=` to resume a session, and `on_token_update` to be told of each new
+    one (`dump_token`). If that callback raises, the error propagates from the
+    call that brought the new token (which is in use all the same): a session
+    that cannot be stored is not hidden.
 
     `token_store` keeps the session where other clients can share it: a
     `FileTokenStore` (processes of one machine) or a `RedisTokenStore` (processes

@@ -2,7 +2,7 @@
 
 Every method checks its input before sending (ValidationError names the field),
 takes a per-call `timeout=`, and returns models, never raw JSON, decoded by the
-client's converter (it knows the server's time zone: see `_decode.py`).
+client's converter (it knows the server's time zone).
 """
 
 from __future__ import annotations
@@ -125,7 +125,9 @@ class RatesResource:
     """Exchange rates (`bity.rates`); no token is needed or sent.
 
     A pair is two currency codes written together (`"ETHBTC"`); it is checked for
-    shape, not against the reference's currency table (see `_validation.py`).
+    shape, not against the reference's currency table: the reference's own rate
+    list shows a pair outside that table, so an unknown pair is left to the
+    server, which answers 404 (NotFoundError).
     """
 
     def __init__(
@@ -227,20 +229,27 @@ class OrdersResource:
         person; an omitted `currency` means BTC). Pass `currency=""` to send the
         empty string the table shows for crypto-to-crypto orders.
 
-        The combination of category, currency and payment method is not checked
-        here (see `_validation.py`); the server refuses a wrong one with
-        BadRequestError. An order is never sent twice by the SDK. If its answer is
-        lost (a timeout, a broken connection, a 5xx, a 2xx answer that does not
-        decode), the SDK looks for it in `orders.list(order_by="-timestamp_created")`
-        after each wait of the client's `reconcile_delays`: the orders of this
-        category created since just before the request was sent, of this amount
-        (and crypto address and person, where the list shows them). When exactly
-        one order matches and no other may be it, it is returned as if its answer
-        had come, and a WARNING is logged. Otherwise the original error is raised
-        (its class, `outcome_unknown`), its message saying where the SDK looked
-        and for how long, with the orders that may be it as `candidates` (a list
-        of Order, newest first; empty when none): look at them before creating the
-        order again. See `bityclient._reconcile` for what matches.
+        What `amount` counts is `amount_mode`'s to say. With the default (0,
+        `AmountMode.DEFAULT`) it is what is paid in for BUY, BUY_ETH and BUY_REP
+        (the fiat, or the BTC) and what is paid out for SELL and SELL_ETH (the
+        fiat). `AmountMode.INPUT` makes it what is paid in (the ETH of a SELL_ETH),
+        `AmountMode.OUTPUT` what is paid out (the ETH of a BUY_ETH paid in BTC;
+        orders paid in fiat take only their input amount). Passing it explicitly
+        says what the amount means to whoever reads the call.
+
+        The combination of category, currency and payment method is not checked against the
+        reference's order summary table, which its own examples contradict; the server
+        refuses a wrong one with BadRequestError. An order is never sent twice by the SDK.
+        If its answer is lost (a timeout, a broken connection, a 5xx, a 2xx answer that does
+        not decode), the SDK looks for it in `orders.list(order_by="-timestamp_created")`
+        after each wait of the client's `reconcile_delays`: the orders of this category
+        created since just before the request was sent, of this amount (and crypto address
+        and person, where the list shows them). When exactly one order matches and no other
+        may be it, it is returned as if its answer had come, and a WARNING is logged.
+        Otherwise the original error is raised (its class, `outcome_unknown`), its message
+        saying where the SDK looked and for how long, with the orders that may be it as
+        `candidates` (a list of Order, newest first; empty when none): look at them before
+        creating the order again.
         """
         body = order_body(
             category=category,
@@ -299,12 +308,11 @@ class OrdersResource:
             raise add_detail(lost, not_settled_note(where, settled, candidates=len(candidates)))
         logger.warning(
             "POST %s/order/: the answer was lost (%s); recovered order %s from the order "
-            "list after %d look(s) over %.1f s",
+            "list after %s",
             API_ROOT,
             type(lost).__name__,
             settled.found.id,
-            settled.looks,
-            settled.seconds,
+            settled.effort,
         )
         return settled.found
 

@@ -90,6 +90,11 @@ class Settled(Generic[T]):
     seconds: float
     error: Exception | None = None
 
+    @property
+    def effort(self) -> str:
+        """The looks made and the time they took, for a message: "2 looks over 1.5 s"."""
+        return f"{self.looks} look{'' if self.looks == 1 else 's'} over {self.seconds:.1f} s"
+
 
 async def settle(
     delays: Sequence[float],

@@ -14,8 +14,9 @@ This module is where the rest of the project imports the sandbox core from. It
 holds `Sandbox`, the base of both sandboxes (the controls, the ways to reach the
 app, and the lifetime: `aclose()` and `async with`); the parts live in
 `_sandbox_controls.py` (journal, faults, `Date`, throttle),
-`_sandbox_middleware.py` (the ASGI middleware) and `_sandbox_http.py` (JSON
-answers, the control routes, serving).
+`_sandbox_middleware.py` (the ASGI middleware), `_sandbox_http.py` (JSON
+answers, the control routes, serving) and `_sandbox_index.py` (the controls
+described, and their index at `GET /sandbox/`).
 
 Needs the `[sandbox]` extra (starlette and uvicorn); the clients never import this.
 """
@@ -38,18 +39,24 @@ from ._sandbox_controls import (
     SandboxControls,
 )
 from ._sandbox_http import control_routes, json_response, run_server, serve
+from ._sandbox_index import ControlRoute, Param, control, control_index, index_route
 from ._sandbox_middleware import InProcess, SandboxMiddleware
 
 __all__ = [
     "CONTROL_PREFIX",
     "DROPS",
     "REDACTED",
+    "ControlRoute",
     "Fault",
+    "Param",
     "RecordedRequest",
     "Sandbox",
     "SandboxControls",
     "SandboxMiddleware",
+    "control",
+    "control_index",
     "control_routes",
+    "index_route",
     "json_response",
     "run_server",
     "serve",

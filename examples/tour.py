@@ -21,6 +21,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from starlette.applications import Starlette
@@ -48,6 +49,16 @@ def say(text: str) -> None:
 def text(value: object) -> str:
     """A value as a person reads it: a Decimal in plain digits (0.00000000, not 0E-8)."""
     return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def count(n: int, noun: str) -> str:
+    """`n` and `noun`, the noun plural unless there is exactly one: 1 order, 3 orders."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def moment(when: datetime | None) -> str:
+    """A time as ISO 8601, date and zone included: 2024-03-01T12:30:15+00:00."""
+    return "never" if when is None else when.isoformat(timespec="seconds")
 
 
 def table(rows: Iterable[Iterable[object]]) -> None:
@@ -135,7 +146,7 @@ async def gateway_tour(
         async for page in gw.wallets.history(address=wallet.address, page_size=5).pages():
             pages += 1
             seen += len(page.items)
-            say(f"page {pages}: {len(page.items)} deposits (count {page.total_count})")
+            say(f"page {pages}: {count(len(page.items), 'deposit')} (count {page.total_count})")
         expect((pages, seen) == (3, 12), "12 deposits over 3 pages of 5")
 
         section("invoices.create(): a fiat invoice; the payer goes to proceed_url")
@@ -152,7 +163,7 @@ async def gateway_tour(
         invoices = [i async for i in gw.invoices.list(ordering="-id")]
         payments = [p async for p in gw.invoices.history(ticker="UAH")]
         say(
-            f"{len(invoices)} invoice(s); payments: "
+            f"{count(len(invoices), 'invoice')}; payments: "
             + ", ".join(f"{p.amount:f} {p.ticker} ({p.status.name})" for p in payments)
         )
         expect(any(p.status is DepositStatus.CONFIRMED for p in payments), "the invoice is paid")
@@ -203,7 +214,7 @@ async def gateway_tour(
         again = await gw.payment_methods.list()
         expect(len(again) == len(methods), "the retried read succeeds")
         sent = len(sandbox.requests_to("/api/gateway/payment-methods"))
-        say(f"{sent} requests arrived (a 502, then the retry), one list returned")
+        say(f"{count(sent, 'request')} arrived (a 502, then the retry), one list returned")
         expect(sent == 2, "one retry")
 
 
@@ -226,7 +237,7 @@ async def bity_tour(sandbox: BitySandbox, base_url: str) -> None:
 
         section("login(): password grant; the token is kept and renewed by itself")
         token = await bity.login(username=sandbox.username, password=sandbox.password)
-        say(f"logged in, token expires at {token.expires_at:%H:%M:%S} UTC, scope {token.scope!r}")
+        say(f"logged in, token expires at {moment(token.expires_at)}, scope {token.scope!r}")
 
         section("rates.list(), rates.we_sell(), rates.we_buy()")
         rates = [r async for r in bity.rates.list(page_size=4)]
@@ -234,7 +245,7 @@ async def bity_tour(sandbox: BitySandbox, base_url: str) -> None:
             [("pair", "we buy", "rate", "we sell")]
             + [(r.pair, r.rate_we_buy, r.rate, r.rate_we_sell) for r in rates[:6]]
         )
-        say(f"... {len(rates)} pairs, read 4 at a time")
+        say(f"... {count(len(rates), 'pair')}, read 4 at a time")
         sell = await bity.rates.we_sell("ETHCHF")
         buy = await bity.rates.we_buy("ETHCHF")
         say(f"ETH in CHF: Bity sells at {sell.rate:f}, buys at {buy.rate:f}")
@@ -258,19 +269,19 @@ async def bity_tour(sandbox: BitySandbox, base_url: str) -> None:
             await bity.orders.create(
                 category=OrderCategory.BUY_ETH,
                 currency="CHF",
-                amount=Decimal(100 + n),
+                amount=Decimal(100 + n),  # the CHF paid in: an order paid in fiat counts that
                 crypto_address="0x35f03647b25bd3e3221608dc05f079c0ce3ba3b1",
             )
         seen = 0
         async for page in bity.orders.list(order_by="-timestamp_created", page_size=3).pages():
             seen += len(page.items)
-            say(f"{len(page.items)} orders (of {page.total_count})")
+            say(f"{count(len(page.items), 'order')} (of {page.total_count})")
         expect(seen == 7, "all 7 orders read")
 
         section("the token expires: the next call refreshes it by itself")
         sandbox.expire_tokens()
         orders = [o async for o in bity.orders.list()]
-        say(f"{len(orders)} orders read; refreshes: {sandbox.refreshes}")
+        say(f"{count(len(orders), 'order')} read; refreshes: {sandbox.refreshes}")
         say(f"tokens handed to on_token_update: {len(rotated)}")
         expect(sandbox.refreshes == 1, "exactly one refresh")
         expect(bool(rotated) and rotated[-1] == bity.token, "the rotated token was handed over")

@@ -330,3 +330,27 @@ async def test_a_refresh_never_waits_for_a_place_held_by_the_requests_waiting_fo
         )
     assert [page.items for page in pages] == [[]] * 8
     assert sandbox.refreshes == refreshes + 1  # one refresh, shared
+
+
+async def test_what_an_order_amount_counts_is_said_by_amount_mode(
+    bity: BityClient, sandbox: BitySandbox
+) -> None:
+    # The README's short example: 0.5 ETH bought, paid in BTC (no currency given).
+    await login(bity, sandbox)
+    bought = await bity.orders.create(
+        category=OrderCategory.BUY_ETH,
+        amount=Decimal("0.5"),
+        amount_mode=AmountMode.OUTPUT,
+        crypto_address=ETH_ADDRESS,
+    )
+    [paid_in], [paid_out] = bought.input_transactions, bought.output_transactions
+    assert (paid_out.amount, paid_out.currency) == (Decimal("0.5"), Currency.ETH)
+    assert paid_in.currency == Currency.BTC
+    # Left out, amount_mode is the server's default: for a BUY_ETH, what is paid in.
+    default = await bity.orders.create(
+        category=OrderCategory.BUY_ETH, amount=Decimal("0.5"), crypto_address=ETH_ADDRESS
+    )
+    [paid_in], [paid_out] = default.input_transactions, default.output_transactions
+    assert (paid_in.amount, paid_in.currency) == (Decimal("0.5"), Currency.BTC)
+    assert paid_out.currency == Currency.ETH
+    assert paid_out.amount != Decimal("0.5")
