@@ -34,7 +34,7 @@ messages, logs and tracebacks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -77,6 +77,9 @@ class SDKError(Exception):
     #: The HTTP method and URL of the request, when there was one.
     method: str | None = None
     url: str | None = None
+    #: After an unknown outcome, what may be the record the request made, when the
+    #: SDK found several it could not tell apart (see `orders.create`); else empty.
+    candidates: Sequence[Any] = ()
 
     def __init__(
         self,
