@@ -46,8 +46,10 @@ class BitexGateClient(AsyncResource):
 
     Use it as an async context manager, or call `aclose()` when done:
 
-        async with BitexGateClient(api_key=KEY, secret=SECRET) as gw:
-            methods = await gw.payment_methods.list()
+    ```python
+    async with BitexGateClient(api_key=KEY, secret=SECRET) as gw:
+        methods = await gw.payment_methods.list()
+    ```
 
     Its resources, one attribute per part of the API:
 

@@ -26,10 +26,12 @@ def fast_transport(
     are in flight; aiohttp's does not (see `benchmarks/`). Pass the result where a
     client takes a transport, or to your own `httpx.AsyncClient`:
 
-        from bitexgate import BitexGateClient, fast_transport
+    ```python
+    from bitexgate import BitexGateClient, fast_transport
 
-        async with BitexGateClient(api_key=KEY, secret=SECRET, transport=fast_transport()) as gw:
-            ...
+    async with BitexGateClient(api_key=KEY, secret=SECRET, transport=fast_transport()) as gw:
+        ...
+    ```
 
     The pool has the SDK's limits (`DEFAULT_LIMITS`: up to 100 connections) unless
     `limits` says otherwise; `verify` and `proxy` are as for `httpx.AsyncClient`

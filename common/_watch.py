@@ -109,10 +109,12 @@ class Feed(Protocol[T]):
 class Watch(Generic[T]):
     """An async iterator of `Change`s in a history, resumable from its `cursor`.
 
-        watch = gw.wallets.watch(interval=5.0)
-        async for change in watch:
-            handle(change)
-            save(watch.cursor)
+    ```python
+    watch = gw.wallets.watch(interval=5.0)
+    async for change in watch:
+        handle(change)
+        save(watch.cursor)
+    ```
 
     Made by a resource's `watch()`. `interval` is the time between polls;
     `include_existing` announces every record already there once, first;

@@ -3,33 +3,35 @@
 One client per app, opened and closed by the app's lifespan, stored in
 `app.state.bitexgate`, and handed to routes by the `GatewayDep` dependency:
 
-    import contextlib, os
-    from collections.abc import AsyncIterator
-    from fastapi import FastAPI
-    from bitexgate import BitexGateClient, InvoiceDeposit
-    from bitexgate.fastapi import CallbackContext, GatewayDep, callback_router
+```python
+import contextlib, os
+from collections.abc import AsyncIterator
+from fastapi import FastAPI
+from bitexgate import BitexGateClient, InvoiceDeposit
+from bitexgate.fastapi import CallbackContext, GatewayDep, callback_router
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with BitexGateClient(
-            api_key=os.environ["BITEXGATE_API_KEY"], secret=os.environ["BITEXGATE_SECRET"]
-        ) as gw:
-            app.state.bitexgate = gw
-            yield
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with BitexGateClient(
+        api_key=os.environ["BITEXGATE_API_KEY"], secret=os.environ["BITEXGATE_SECRET"]
+    ) as gw:
+        app.state.bitexgate = gw
+        yield
 
-    async def paid(payment: InvoiceDeposit, context: CallbackContext[InvoiceDeposit]) -> None:
-        ...  # the API confirmed it: context.ref names the order
+async def paid(payment: InvoiceDeposit, context: CallbackContext[InvoiceDeposit]) -> None:
+    ...  # the API confirmed it: context.ref names the order
 
-    app = FastAPI(lifespan=lifespan)
-    app.include_router(
-        callback_router(on_invoice_payment=paid, verify_url=True), prefix="/callbacks"
-    )
+app = FastAPI(lifespan=lifespan)
+app.include_router(
+    callback_router(on_invoice_payment=paid, verify_url=True), prefix="/callbacks"
+)
 
-    @app.post("/orders/{order_id}/invoice")
-    async def invoice(order_id: str, gw: GatewayDep) -> dict[str, str]:
-        url = gw.callback_url("https://shop.example/callbacks/invoice", ref=order_id)
-        created = await gw.invoices.create(..., callback_url=url)
-        ...
+@app.post("/orders/{order_id}/invoice")
+async def invoice(order_id: str, gw: GatewayDep) -> dict[str, str]:
+    url = gw.callback_url("https://shop.example/callbacks/invoice", ref=order_id)
+    created = await gw.invoices.create(..., callback_url=url)
+    ...
+```
 
 `callback_router()` receives each kind of callback on its own URL, parses it,
 confirms it against the API, skips a delivery it handled already, and answers

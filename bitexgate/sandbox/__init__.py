@@ -1,14 +1,16 @@
 """An embedded, stateful sandbox of the bitexbit Gateway, as an ASGI app.
 
-    from bitexgate import BitexGateClient
-    from bitexgate.sandbox import GatewaySandbox
+```python
+from bitexgate import BitexGateClient
+from bitexgate.sandbox import GatewaySandbox
 
-    async with GatewaySandbox() as sandbox, sandbox.serve() as base_url:
-        async with BitexGateClient(
-            api_key=sandbox.api_key, secret=sandbox.secret, base_url=base_url
-        ) as gw:
-            wallet = await gw.wallets.create(ticker="BTC", network="bitcoin")
-            await sandbox.deposit(wallet.address, "0.5", confirmed=True)
+async with GatewaySandbox() as sandbox, sandbox.serve() as base_url:
+    async with BitexGateClient(
+        api_key=sandbox.api_key, secret=sandbox.secret, base_url=base_url
+    ) as gw:
+        wallet = await gw.wallets.create(ticker="BTC", network="bitcoin")
+        await sandbox.deposit(wallet.address, "0.5", confirmed=True)
+```
 
 `sandbox.transport()` calls it in-process, without a socket, and
 `sandbox.deliver_callbacks_to(app)` posts its callbacks in-process into an app

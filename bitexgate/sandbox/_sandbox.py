@@ -101,13 +101,15 @@ def _drf_error(status: int, message: str) -> dict[str, Any]:
 class GatewaySandbox(Sandbox):
     """The bitexbit Gateway, in-process: serve it, or call it through `transport()`.
 
-        sandbox = GatewaySandbox()
-        async with BitexGateClient(
-            api_key=sandbox.api_key, secret=sandbox.secret,
-            base_url="http://sandbox", transport=sandbox.transport(),
-        ) as gw:
-            wallet = await gw.wallets.create(ticker="BTC", network="bitcoin")
-            await sandbox.deposit(wallet.address, "0.5", confirmed=True)
+    ```python
+    sandbox = GatewaySandbox()
+    async with BitexGateClient(
+        api_key=sandbox.api_key, secret=sandbox.secret,
+        base_url="http://sandbox", transport=sandbox.transport(),
+    ) as gw:
+        wallet = await gw.wallets.create(ticker="BTC", network="bitcoin")
+        await sandbox.deposit(wallet.address, "0.5", confirmed=True)
+    ```
 
     Lists are paged by `default_page_size` when the caller gives no `limit`.
     Signatures must carry an `X-Timeout` no more than `max_signature_window`
