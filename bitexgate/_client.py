@@ -11,6 +11,8 @@ import httpx
 from common import (
     DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
+    RateLimit,
+    RateLimiter,
     RetryPolicy,
     TimeoutTypes,
     Transport,
@@ -67,6 +69,12 @@ class BitexGateClient(AsyncResource):
     server did not act on it. With your
     own `http_client`, set `max_in_flight` to that client's `max_connections` if
     you changed them.
+
+    `rate_limit` paces the calls: `RateLimit(20)` or `"20/second"` in this
+    process, or a `RedisRateLimiter` to share one budget with other processes.
+    A call waits its turn in order, unsigned, and is signed only when it goes
+    (within the pool timeout). A 429 with `Retry-After` pauses every call of
+    the client (and of the processes sharing its limiter) until then.
     """
 
     def __init__(
@@ -83,6 +91,7 @@ class BitexGateClient(AsyncResource):
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         clock_offset: float | None = None,
+        rate_limit: RateLimit | str | RateLimiter | None = None,
     ) -> None:
         for field, value in (("api_key", api_key), ("secret", secret)):
             if not isinstance(value, str) or not value.strip():
@@ -112,6 +121,7 @@ class BitexGateClient(AsyncResource):
             latency_target=(
                 signature_window * LATENCY_SHARE if max_in_flight is not None else None
             ),
+            rate_limit=rate_limit,
         )
         self._callback_key = token_key(secret)
         gateway = Gateway(self._transport)
@@ -127,6 +137,11 @@ class BitexGateClient(AsyncResource):
     def base_url(self) -> str:
         """The gateway's base URL."""
         return self._transport.base_url
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The limiter pacing the calls (None without `rate_limit`); another client may share it."""
+        return self._transport.rate_limiter
 
     @property
     def clock_offset(self) -> float:

@@ -7,7 +7,7 @@ from datetime import timezone, tzinfo
 
 import httpx
 
-from common import DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes, Transport
+from common import DEFAULT_TIMEOUT, RateLimit, RateLimiter, RetryPolicy, TimeoutTypes, Transport
 from common._lifetime import AsyncResource
 from common._version import __version__
 
@@ -61,6 +61,13 @@ class BityClient(AsyncResource):
     `max_in_flight` caps the requests on the wire at once (none by default); the
     others wait before their token is put on. A token refresh never waits for a
     place: the requests holding them may be waiting for it.
+
+    `rate_limit` paces the requests: `RateLimit(20)` or `"20/second"` in this
+    process, or a `RedisRateLimiter` to share one budget with other processes.
+    A request waits its turn in order, before its token is put on; a token
+    grant takes the next turn, ahead of those waiting. A 429 with `Retry-After`
+    pauses every request of the client (and of the processes sharing its
+    limiter) until then.
     """
 
     def __init__(
@@ -78,6 +85,7 @@ class BityClient(AsyncResource):
         clock: Clock = utcnow,
         server_timezone: tzinfo = timezone.utc,
         max_in_flight: int | None = None,
+        rate_limit: RateLimit | str | RateLimiter | None = None,
     ) -> None:
         self._client_id = check.no_spaces(client_id, field="client_id")
         converter = converter_for(check.time_zone(server_timezone, field="server_timezone"))
@@ -106,6 +114,7 @@ class BityClient(AsyncResource):
             headers={"User-Agent": f"bityclient-python/{__version__}"},
             logger=logging.getLogger("bityclient"),
             max_in_flight=max_in_flight,
+            rate_limit=rate_limit,
         )
         token_endpoint.bind(self._transport)
         self.users = UsersResource(self._transport, converter=converter)
@@ -123,6 +132,11 @@ class BityClient(AsyncResource):
     def base_url(self) -> str:
         """The configured base URL; the API lives under `/api/v1/` of it."""
         return self._transport.base_url
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The limiter pacing the requests (None without `rate_limit`): others may share it."""
+        return self._transport.rate_limiter
 
     @property
     def auth(self) -> BityAuth:

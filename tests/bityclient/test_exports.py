@@ -41,8 +41,12 @@ PUBLIC = {
     "BityPage",
     "BityPaginator",
     "Page",
-    # retries
+    # retries and rate limits
     "RetryPolicy",
+    "RateLimit",
+    "RateLimiter",
+    "LocalRateLimiter",
+    "RedisRateLimiter",
     # transport
     "fast_transport",
     # models as JSON data
@@ -72,12 +76,17 @@ PUBLIC = {
     "AmountMismatchError",
     "DecodeError",
     "PaginationError",
+    "SharedStoreError",
 }
 
 SHARED = {
     "AsyncPaginator",
     "Page",
     "RetryPolicy",
+    "RateLimit",
+    "RateLimiter",
+    "LocalRateLimiter",
+    "RedisRateLimiter",
     "fast_transport",
     "to_dict",
     "Change",
@@ -101,6 +110,7 @@ SHARED = {
     "AmountMismatchError",
     "DecodeError",
     "PaginationError",
+    "SharedStoreError",
 }
 
 
