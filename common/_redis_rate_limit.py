@@ -42,14 +42,15 @@ MAX_KEY_LENGTH = 200
 #: The shortest wait before asking again when the window is full (seconds).
 _MIN_POLL = 0.001
 
-#: Pause for ARGV[2] ms under token ARGV[1], unless a pause at least as long is in force.
+#: Pause for ARGV[2] ms under token ARGV[1], unless a pause at least as long is in force;
+#: the pause in force after it: its token and the ms it has left.
 _WRITE_PAUSE = """
 local left = redis.call('pttl', KEYS[1])
 if left < tonumber(ARGV[2]) then
     redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2])
-    return 1
+    return {ARGV[1], tonumber(ARGV[2])}
 end
-return 0
+return {redis.call('get', KEYS[1]), left}
 """
 #: The pause in force: its token and the ms it has left (-2: none).
 _READ_PAUSE = "return {redis.call('get', KEYS[1]), redis.call('pttl', KEYS[1])}"
@@ -154,7 +155,7 @@ class RedisRateLimiter(RateLimiter):
             return _MIN_POLL, False  # no time left to ask: the caller times out
         token, left_ms = await self._store(self._read_pause(keys=[self._pause_key]), timeout)
         if token is not None and left_ms > 0:
-            token = token.decode() if isinstance(token, bytes) else str(token)
+            token = _text(token)
             if waited is None or waited.token != token:
                 self._pause_here(left_ms / 1000, token)  # this process's queue sees it too
                 return left_ms / 1000, True
@@ -167,16 +168,22 @@ class RedisRateLimiter(RateLimiter):
 
     async def _pause(self, seconds: float, timeout: float | None = None) -> PauseTicket:
         seconds = min(max(seconds, 0.0), MAX_PAUSE)
+        if seconds <= 0:
+            return self._pause_here(0.0)
         token = secrets.token_hex(8)
-        shared = False
-        if seconds > 0:
-            ms = math.ceil(seconds * 1000)
-            try:
-                written = self._write_pause(keys=[self._pause_key], args=[token, ms])
-                shared = bool(await self._store(written, timeout))
-            except SharedStoreError as exc:
-                logger.warning("a pause after a 429 not shared (%s): this process pauses", exc)
-        return self._pause_here(seconds, token if shared else None)
+        try:
+            written = self._write_pause(
+                keys=[self._pause_key], args=[token, math.ceil(seconds * 1000)]
+            )
+            in_force, left_ms = await self._store(written, timeout)
+        except SharedStoreError as exc:
+            logger.warning("a pause after a 429 not shared (%s): this process pauses", exc)
+            return self._pause_here(seconds)
+        if in_force is not None and _text(in_force) == token:
+            return self._pause_here(seconds, token)
+        if in_force is not None and left_ms > 0:  # a longer one stands: known here now
+            self._pause_here(left_ms / 1000, _text(in_force))
+        return PauseTicket(self._clock() + seconds)  # what its caller waits out alone
 
     # -- Redis ----------------------------------------------------------------------
 
@@ -196,6 +203,10 @@ class RedisRateLimiter(RateLimiter):
         return SharedStoreError(
             f"the rate limit's Redis ({self._where}) failed ({detail}); the request was not sent"
         )
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class _NoAnswer(Exception):
