@@ -11,9 +11,11 @@ a longer pause replaces a shorter one, never the reverse.
 importing the SDK: a service without the `[redis]` extra loads neither.
 
 Any failure of Redis (down, refused, too slow, a script error) becomes a
-`SharedStoreError` naming the server but never its password; the request is not
-sent. A request waiting in this process's queue does not call Redis: only the
-one at the head does, so a burst of tasks costs Redis one call at a time.
+`SharedStoreError` that names the key, the server (host, port, database) and
+the kind of failure, never a password nor the Redis error's own text, and is not
+chained to it; the request is not sent. A request waiting in this process's
+queue does not call Redis: only the one at the head does, so a burst of tasks
+costs Redis one call at a time.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class RedisRateLimiter(RateLimiter):
         super().__init__(value, clock=clock, sleep=sleep)
         try:
             import redis.asyncio as redis_asyncio
+            import redis.exceptions as redis_exceptions
             from limits import RateLimitItemPerSecond
             from limits.aio.storage import RedisStorage
             from limits.aio.strategies import MovingWindowRateLimiter
@@ -122,13 +125,13 @@ class RedisRateLimiter(RateLimiter):
         self._write_pause = redis.register_script(_WRITE_PAUSE)
         self._read_pause = redis.register_script(_READ_PAUSE)
         self._where = _where(pool.connection_kwargs)
-        self._password = pool.connection_kwargs.get("password")
         self._failures: tuple[type[BaseException], ...] = (
             RedisError,
             StorageError,
             OSError,
             asyncio.TimeoutError,
         )
+        self._kind = _kinds(redis_exceptions)
 
     def __repr__(self) -> str:
         return (
@@ -192,16 +195,14 @@ class RedisRateLimiter(RateLimiter):
         try:
             return await _within(call, timeout)
         except _NoAnswer:
-            raise self._error(f"no answer within {timeout:.3g} s") from None
+            raise self._error(f"Redis did not answer within {timeout:.3g}s") from None
         except self._failures as exc:
-            text = str(exc)
-            if self._password:
-                text = text.replace(str(self._password), "***")
-            raise self._error(f"{type(exc).__name__}: {text}") from None
+            raise self._error(self._kind(exc)) from None
 
-    def _error(self, detail: str) -> SharedStoreError:
+    def _error(self, what: str) -> SharedStoreError:
         return SharedStoreError(
-            f"the rate limit's Redis ({self._where}) failed ({detail}); the request was not sent"
+            f"the rate limit under Redis key {self._key!r} ({self._where}) is out of reach: "
+            f"{what}; the request was not sent"
         )
 
 
@@ -264,6 +265,23 @@ def _key(value: Any) -> str:
             f"got {shown(value)}",
         )
     return value
+
+
+def _kinds(errors: Any) -> Callable[[BaseException], str]:
+    """What went wrong, in words that hold nothing of the connection (as the token store's)."""
+
+    def kind(exc: BaseException) -> str:
+        if isinstance(exc, errors.AuthenticationError):
+            return "Redis refused the credentials"
+        if isinstance(exc, (errors.TimeoutError, asyncio.TimeoutError)):
+            return "Redis did not answer in time"
+        if isinstance(exc, (errors.ConnectionError, OSError)):
+            return "Redis cannot be reached"
+        if isinstance(exc, errors.ResponseError):
+            return "Redis refused the command"
+        return f"Redis failed ({type(exc).__name__})"
+
+    return kind
 
 
 def _where(kwargs: dict[str, Any]) -> str:

@@ -77,6 +77,8 @@ class Transport(AsyncResource):
     one 429, not one per task. The request that got it is retried as the retry
     policy says; the others wait, or, when the pause outlasts their pool
     timeout, fail at once, unsent, with a `RateLimitError` giving `retry_after`.
+    Under a rate limit, an `auth` with an async `prepare()` (Bity's, which
+    refreshes a token then) has it awaited before each turn is taken.
     """
 
     def __init__(
@@ -114,6 +116,7 @@ class Transport(AsyncResource):
         self._base_url = str(url).rstrip("/")
         # Its requests' headers are checked before httpx's transport sees, and quotes, them.
         self._auth = CheckedAuth(auth) if auth is not None else None
+        self._prepare: Callable[[], Awaitable[None]] | None = getattr(auth, "prepare", None)
         self._timeout = timeout_value("timeout", timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._headers = dict(headers or {})
@@ -248,6 +251,8 @@ class Transport(AsyncResource):
                 method, url, content=content, headers=headers, timeout=request_timeout
             )
             error: SDKError
+            if authenticated and self._prepare is not None and self.rate_limiter is not None:
+                await self._prepare()  # a token refreshed before the turn, not after it
             try:
                 response = await self._send(
                     request, auth, request_timeout, capped=capped, waited=waited
