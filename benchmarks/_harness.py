@@ -19,6 +19,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "_server.py"
 SANDBOX_SERVER = HERE / "_sandbox_server.py"
+BITY_SERVER = HERE / "_bity_server.py"
 
 #: The benchmark's fake credentials (the server does not check them; both sides sign).
 API_KEY = "0000-0000-0000-0000-bench"
@@ -86,6 +87,16 @@ def sandbox_server(
     command = [sys.executable, str(SANDBOX_SERVER), "--max-seconds", str(max_seconds)]
     command += ["--service-time", str(service_time), "--workers", str(workers)]
     command += ["--clock-offset", str(clock_offset), "--max-window", str(max_window)]
+    if cpu is not None:
+        command += ["--cpu", str(cpu)]
+    with _spawned(command) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def bity_server(*, cpu: int | None, max_seconds: float) -> Iterator[str]:
+    """Start `_bity_server.py` (this checkout's Bity sandbox); yields its base URL."""
+    command = [sys.executable, str(BITY_SERVER), "--max-seconds", str(max_seconds)]
     if cpu is not None:
         command += ["--cpu", str(cpu)]
     with _spawned(command) as base_url:

@@ -6,7 +6,8 @@
 Each benchmark starts its own loopback server (uvicorn, 127.0.0.1, in a
 subprocess that stops by itself) and runs alone too:
 `python benchmarks/bench_overhead.py`, `bench_fanout.py`, `bench_decode.py`,
-`bench_paging.py`, `bench_deadline.py`, `bench_amounts.py`.
+`bench_paging.py`, `bench_deadline.py`, `bench_amounts.py`, `bench_token_store.py`
+(which needs a `redis-server`, and says it was skipped without one).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from benchmarks import (
     bench_fanout,
     bench_overhead,
     bench_paging,
+    bench_token_store,
 )
 
 BENCHMARKS = (
@@ -36,6 +38,7 @@ BENCHMARKS = (
     bench_paging,
     bench_deadline,
     bench_amounts,
+    bench_token_store,
 )
 
 

@@ -3,27 +3,25 @@
 Every history is read newest first (`ordering=-id`). A record still pending
 off the first page is found as cheaply as the filters allow:
 
-- deposits and invoice payments: one listing of those still PENDING, then a
-  lookup by `txid` of each that has left it (it changed, so the request pays
-  for an announcement);
+- deposits and invoice payments: the listing of those still PENDING (a page
+  per `page_size` of them), then a lookup by `txid` of each not in it (it has
+  changed, so the request pays for an announcement);
 - withdrawals, which the history cannot filter by id: reading on, newest first,
-  down to the oldest withdrawal followed.
-
-At the start, the records already there that are not final are found the same
-way: deposits by one `status=1` listing, withdrawals by one listing per status
-that is not final.
+  for up to `FOLLOW_PAGES` pages; one still not met is looked up among the
+  withdrawals to its address (by its txid once it has one).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import cattrs
 
-from common import AsyncPaginator, Page, ValidationError, to_dict
-from common._watch import scan_back
+from common import AsyncPaginator, NotFoundError, Page, ValidationError, to_dict
+from common._scan import read_pages, scan_back
 
 from ._enums import DepositStatus, WithdrawStatus
 from ._gateway import Gateway
@@ -38,8 +36,8 @@ D = TypeVar("D", Deposit, InvoiceDeposit)
 #: Newest first: the ordering every watch reads a history in.
 NEWEST_FIRST = "-id"
 
-#: The statuses a withdrawal can still move on from, as the reference lists them.
-OPEN_WITHDRAW_STATUSES = tuple(status for status in WithdrawStatus if not status.is_final)
+#: Pages read on, past the newest ones, for the withdrawals followed, before looking them up.
+FOLLOW_PAGES = 2
 
 
 class _HistoryFeed(Generic[T]):
@@ -58,7 +56,7 @@ class _HistoryFeed(Generic[T]):
         self._status_enum = WithdrawStatus if item is Withdrawal else DepositStatus
         # Checked now, before any request; the page size goes with every listing.
         query = history_query(status_enum=self._status_enum, page_size=page_size, **filters)
-        self._page_size = int(query.pop("limit"))
+        self.page_size = int(query.pop("limit"))
         self._gateway = gateway
         self._path = path
         self._item: type[T] = item
@@ -74,12 +72,12 @@ class _HistoryFeed(Generic[T]):
             max_items=None,
             timeout=None,
             ordering=NEWEST_FIRST,
-            page_size=self._page_size,
+            page_size=extra.pop("page_size", self.page_size),
             **{**self.filters, **extra},
         )
 
-    def newest(self) -> AsyncPaginator[T]:
-        return self.listing()
+    def newest(self, page_size: int | None = None) -> AsyncPaginator[T]:
+        return self.listing(page_size=page_size or self.page_size)
 
     def state(self, item: T) -> str:
         return str(int(item.status))
@@ -102,25 +100,32 @@ class DepositFeed(_HistoryFeed[D]):
 
     def key(self, item: D) -> str:
         address = item.address if isinstance(item, Deposit) else None
+        amount = format(item.amount, "f")  # one transaction may pay several outputs
         if item.txid is not None:
-            return json.dumps([item.ticker, item.network, item.txid, address])
+            return json.dumps([item.ticker, item.network, item.txid, address, amount])
         # No transaction id (not seen in practice): what else tells two deposits apart.
         created = item.created_at.isoformat()
-        return json.dumps([item.ticker, item.network, None, address, created, str(item.amount)])
+        return json.dumps([item.ticker, item.network, None, address, amount, created])
 
     def is_final(self, item: D) -> bool:
         return item.status.is_final
 
-    async def existing_pending(self) -> list[D]:
-        pending = [item async for item in self.listing(status=DepositStatus.PENDING)]
-        return pending[::-1]
+    def position(self, item: D) -> Any:
+        return item.created_at  # the records carry no id; the newest come first by either
 
     async def follow(self, pending: Sequence[D], more: AsyncIterator[Page[D]]) -> dict[str, D]:
         wanted = {self.key(item): item for item in pending}
         found: dict[str, D] = {}
-        async for item in self.listing(status=DepositStatus.PENDING):
-            if self.key(item) in wanted:
-                found[self.key(item)] = item
+        try:
+            async with contextlib.aclosing(
+                read_pages(self.listing(status=DepositStatus.PENDING))
+            ) as pages:
+                async for page in pages:
+                    found.update(
+                        (self.key(item), item) for item in page.items if self.key(item) in wanted
+                    )
+        except NotFoundError:
+            pass  # no such listing at all: every one is looked up below
         left = [item for key, item in wanted.items() if key not in found]
         for item in left:
             if item.txid is not None:
@@ -159,20 +164,37 @@ class WithdrawalFeed(_HistoryFeed[Withdrawal]):
     def is_final(self, item: Withdrawal) -> bool:
         return item.status.is_final
 
-    async def existing_pending(self) -> list[Withdrawal]:
-        found: dict[int, Withdrawal] = {}
-        for status in OPEN_WITHDRAW_STATUSES:
-            async for item in self.listing(status=status):
-                found[item.id] = item
-        return [found[key] for key in sorted(found)]
+    def position(self, item: Withdrawal) -> Any:
+        return item.id
 
     async def follow(
         self, pending: Sequence[Withdrawal], more: AsyncIterator[Page[Withdrawal]]
     ) -> dict[str, Withdrawal]:
         oldest = min(item.id for item in pending)
-        return await scan_back(
+        found = await scan_back(
             more,
             {self.key(item) for item in pending},
             key=self.key,
             older_than_all=lambda record: record.id < oldest,
+            max_pages=FOLLOW_PAGES,
         )
+        for item in pending:
+            if self.key(item) not in found:
+                found.update(await self._lookup(item))
+        return found
+
+    async def _lookup(self, item: Withdrawal) -> dict[str, Withdrawal]:
+        """`item` now, among the withdrawals to its address (or with its txid), newest first."""
+        lookup: dict[str, str | None] = {"ticker": item.ticker, "network": item.network}
+        if item.txid:
+            lookup["txid"] = item.txid
+        elif item.address:
+            lookup["address"] = item.address
+        async with contextlib.aclosing(read_pages(self.listing(**lookup))) as pages:
+            async for page in pages:
+                for record in page.items:
+                    if record.id == item.id:
+                        return {self.key(item): record}
+                if page.items and page.items[-1].id < item.id:
+                    break
+        return {}

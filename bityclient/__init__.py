@@ -13,12 +13,19 @@ async with BityClient(client_id=CLIENT_ID) as bity:
 ```
 
 The shared error tree, RetryPolicy, AsyncPaginator and Page are re-exported here.
+
+Several processes share one session through a token store (`token_store=`):
+`FileTokenStore` on one machine, `RedisTokenStore` anywhere (the `[redis]`
+extra; imported on first use of its name, so `import bityclient` loads no Redis
+client).
 """
 
 # First: an ImportError that says so if `common` is not this project's (see the module).
 from . import _common_check  # noqa: F401
 
 # isort: split
+from typing import TYPE_CHECKING, Any
+
 from common import (
     AmountMismatchError,
     APIStatusError,
@@ -55,7 +62,8 @@ from common import (
 
 from ._auth import BityAuth
 from ._client import BityClient
-from ._errors import LoginRequiredError, SessionExpiredError
+from ._errors import LoginRequiredError, SessionExpiredError, TokenStoreError
+from ._file_store import FileTokenStore
 from ._models import (
     AmountMode,
     Currency,
@@ -74,7 +82,11 @@ from ._models import (
 )
 from ._pagination import BityPage, BityPaginator
 from ._resources import OrdersResource, RatesResource, UsersResource
+from ._token_store import MemoryTokenStore, TokenStore
 from ._tokens import dump_token, load_token
+
+if TYPE_CHECKING:
+    from ._redis_store import RedisTokenStore as RedisTokenStore
 
 __all__ = [
     # client and session
@@ -83,6 +95,11 @@ __all__ = [
     "Token",
     "dump_token",
     "load_token",
+    # where the session is kept (and RedisTokenStore: imported on first use, so not
+    # listed here, and `from bityclient import *` needs no redis client)
+    "TokenStore",
+    "MemoryTokenStore",
+    "FileTokenStore",
     # endpoint namespaces
     "OrdersResource",
     "RatesResource",
@@ -139,7 +156,22 @@ __all__ = [
     "SharedStoreError",
     "SignatureWindowError",
     "SessionExpiredError",
+    "TokenStoreError",
     "TransportError",
     "ValidationError",
     "Watch",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`RedisTokenStore`, imported on first use: the only name that needs `redis`."""
+    if name == "RedisTokenStore":
+        from ._redis_store import RedisTokenStore
+
+        globals()[name] = RedisTokenStore
+        return RedisTokenStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "RedisTokenStore"})

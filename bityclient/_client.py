@@ -12,10 +12,12 @@ from common._lifetime import AsyncResource
 from common._version import __version__
 
 from . import _validation as check
-from ._auth import TOKEN_PATH, BityAuth, Clock, TokenEndpoint, TokenUpdateCallback, utcnow
+from ._auth import BityAuth, TokenUpdateCallback
 from ._decode import converter_for
+from ._grants import TOKEN_PATH, Clock, TokenEndpoint, utcnow
 from ._models import Token
 from ._resources import OrdersResource, RatesResource, UsersResource
+from ._token_store import TokenStore
 
 __all__ = ["DEFAULT_BASE_URL", "TOKEN_PATH", "BityClient"]
 
@@ -34,9 +36,22 @@ class BityClient(AsyncResource):
 
     Endpoints live on `users`, `rates` and `orders`. After `login()` the token is
     kept and refreshed by itself (see `BityAuth`); pass a stored `token=` to resume
-    a session, and `on_token_update` to store each new one (`dump_token`). If that
-    callback raises, the error propagates from the call that brought the new token
-    (which is in use all the same): a session that cannot be stored is not hidden.
+    a session, and `on_token_update` to be told of each new one (`dump_token`). If
+    that callback raises, the error propagates from the call that brought the new
+    token (which is in use all the same): a session that cannot be stored is not
+    hidden.
+
+    `token_store` keeps the session where other clients can share it: a
+    `FileTokenStore` (processes of one machine) or a `RedisTokenStore` (processes
+    anywhere). Every new token is saved there; a client with no token loads the
+    stored one; and a refresh happens under the store's lock, after reading the
+    stored token again: if another client has refreshed already, its token is
+    taken instead. So the clients of one store make one refresh per expiry, and
+    a rotated refresh token is never sent twice. If the store fails, the call
+    that needed it raises TokenStoreError and nothing is sent (never a refresh
+    without the lock). A `token=` given with a store is used until it needs a
+    refresh; if the store then holds another token, that one wins. The default,
+    a `MemoryTokenStore` of this client's own, keeps the session in memory.
     Every token, stored or issued, must follow RFC 6750's bearer-token grammar: a
     `token=` that does not is a ValidationError, an answer of the server that does
     not a DecodeError; neither shows the token.
@@ -76,6 +91,7 @@ class BityClient(AsyncResource):
         client_id: str,
         base_url: str = DEFAULT_BASE_URL,
         token: Token | None = None,
+        token_store: TokenStore | None = None,
         on_token_update: TokenUpdateCallback | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -95,11 +111,17 @@ class BityClient(AsyncResource):
                     f"token must be a Token (see load_token), got {type(token).__name__}"
                 )
             check.bearer_tokens(token)
+        if token_store is not None and not isinstance(token_store, TokenStore):
+            raise TypeError(
+                "token_store must be a TokenStore (load, save and lock: MemoryTokenStore, "
+                f"FileTokenStore, RedisTokenStore), got {type(token_store).__name__}"
+            )
         token_endpoint = TokenEndpoint(clock=clock)
         self._auth = BityAuth(
             client_id=self._client_id,
             request_token=token_endpoint,
             token=token,
+            token_store=token_store,
             on_token_update=on_token_update,
             refresh_leeway=refresh_leeway,
             clock=clock,
@@ -145,8 +167,16 @@ class BityClient(AsyncResource):
 
     @property
     def token(self) -> Token | None:
-        """The token in use, or None before login (or after the session ended)."""
+        """The token in use, or None before login (or after the session ended).
+
+        With a token store, None too until the first request loads the stored one.
+        """
         return self._auth.token
+
+    @property
+    def token_store(self) -> TokenStore:
+        """Where the session is kept (this client's own `MemoryTokenStore` by default)."""
+        return self._auth.token_store
 
     async def login(
         self, *, username: str, password: str, timeout: TimeoutTypes | None = None
@@ -154,7 +184,8 @@ class BityClient(AsyncResource):
         """Log in with the password grant; the token is kept and refreshed by itself.
 
         `username` is the phone (`"+41..."`), e-mail or username, without spaces.
-        Wrong credentials raise AuthenticationError. The token is also passed to
+        Wrong credentials raise AuthenticationError. The token is saved to the
+        token store (where other clients of the store take it up) and passed to
         `on_token_update`.
         """
         return await self._auth.login(
@@ -167,7 +198,9 @@ class BityClient(AsyncResource):
         """Renew the token now with the refresh grant (it also happens by itself).
 
         If a refresh is already in flight, this waits for it instead of sending
-        another. A refused refresh raises SessionExpiredError: log in again.
+        another. With a shared token store, it renews the newest stored token
+        (which another client may have renewed already). A refused refresh raises
+        SessionExpiredError: log in again.
         """
         return await self._auth.refresh(timeout=timeout)
 

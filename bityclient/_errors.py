@@ -1,8 +1,9 @@
-"""The two errors Bity's OAuth session adds to the shared tree.
+"""The errors Bity's OAuth session adds to the shared tree.
 
 ```
 SDKError
 ├── LoginRequiredError ............ no token at all: call login() first (nothing was sent)
+├── TokenStoreError ............... the token store (a file, Redis) failed: nothing was sent
 └── APIStatusError
     └── AuthenticationError
         └── SessionExpiredError ... the refresh was refused, or a 401 came with no
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from common import APIStatusError, AuthenticationError, SDKError
 
-__all__ = ["LoginRequiredError", "SessionExpiredError"]
+__all__ = ["LoginRequiredError", "SessionExpiredError", "TokenStoreError"]
 
 LOG_IN_AGAIN = "The session must log in again: call `await client.login(...)`."
 
@@ -43,3 +44,16 @@ class SessionExpiredError(AuthenticationError):
     def again(self) -> SessionExpiredError:
         """A fresh copy, raised to each caller that finds the session already ended."""
         return SessionExpiredError(self.message, **self.status_fields())
+
+
+class TokenStoreError(SDKError):
+    """The token store failed: it could not be reached, refused a command, timed out,
+    holds something that is not a token, or its refresh lock could not be taken in time.
+
+    Raised before anything is sent to Bity: a token is never refreshed without the
+    store's lock and a fresh look at the stored token, since another process may
+    have rotated it already. Try again once the store is back. A token renewed by
+    this client that the store could not save is still used by it (the message says
+    so), and saved again at its next refresh. The message names the store (a path,
+    a key), never a token, a password or a connection URL.
+    """

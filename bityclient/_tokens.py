@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from . import _validation as check
 from ._decode import converter
 from ._models import Token
 
-__all__ = ["dump_token", "load_token"]
+__all__ = ["dump_token", "load_token", "token_from_json", "token_to_json"]
 
 
 def dump_token(token: Token) -> dict[str, Any]:
@@ -34,3 +35,22 @@ def load_token(data: Mapping[str, Any]) -> Token:
     except Exception as exc:  # cattrs raises many kinds; all mean "not a stored token"
         raise ValidationError("token", "is not a stored token (see dump_token)") from exc
     return check.bearer_tokens(token)
+
+
+def token_to_json(token: Token, *, indent: int | None = None) -> str:
+    """`dump_token(token)` as JSON text, as a token store keeps it (a secret)."""
+    return json.dumps(dump_token(token), indent=indent)
+
+
+def token_from_json(text: str | bytes) -> Token:
+    """The Token in JSON text from `token_to_json`; ValidationError if it holds none.
+
+    The error never shows the text: it may hold the tokens.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ValidationError("token", "is not a stored token (not JSON)") from None
+    if not isinstance(data, dict):
+        raise ValidationError("token", "is not a stored token (not a JSON object)")
+    return load_token(data)

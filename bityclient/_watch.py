@@ -2,9 +2,8 @@
 
 The list is read newest first (`order_by=-timestamp_created`); it has no
 filters, so an order still open off the first page is followed by reading on,
-down to the oldest one followed, and the orders open when a watch starts are
-found by reading the whole list once. A change is a change of the order's
-status or of one of its transactions' (a payment that arrives, a payout made).
+down to the oldest one followed. A change is a change of the order's status or
+of one of its transactions' (a payment that arrives, a payout made).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any
 import cattrs
 
 from common import Page, ValidationError, to_dict
-from common._watch import scan_back
+from common._scan import scan_back
 
 from ._models import Order
 from ._pagination import BityPaginator
@@ -41,11 +40,11 @@ class OrderFeed:
     ) -> None:
         self._listing = listing
         self._converter = converter
-        self._page_size = page_size
+        self.page_size = page_size
         self.filters: Mapping[str, str] = {}
 
-    def newest(self) -> BityPaginator[Order]:
-        return self._listing(order_by=NEWEST_FIRST, page_size=self._page_size)
+    def newest(self, page_size: int | None = None) -> BityPaginator[Order]:
+        return self._listing(order_by=NEWEST_FIRST, page_size=page_size or self.page_size)
 
     def key(self, item: Order) -> str:
         return item.resource_uri
@@ -62,9 +61,8 @@ class OrderFeed:
     def is_final(self, item: Order) -> bool:
         return item.status.is_final
 
-    async def existing_pending(self) -> list[Order]:
-        orders = [order async for order in self.newest() if not order.status.is_final]
-        return orders[::-1]
+    def position(self, item: Order) -> Any:
+        return item.timestamp_created
 
     async def follow(
         self, pending: Sequence[Order], more: AsyncIterator[Page[Order]]

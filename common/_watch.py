@@ -7,15 +7,21 @@ further only while every record on the page is new, and it asks its feed to
 find the records still pending that the pages read did not show. So a poll
 with nothing new and nothing pending off the first page is one request.
 
+Starting without a cursor reads the whole history once, in large pages: the
+records not yet final are followed from then on (a listing filtered by status
+would be cheaper, but one that shifts while it is read skips a record).
+
 Changes are announced in order: the status changes of records already known
-(oldest first), then the new records (oldest first). `cursor` is a JSON value
-that holds exactly what has been announced; a watch made with it resumes without
-announcing any of that again, and announces what appeared or changed since.
+(oldest first), then the new records, oldest first by the feed's `position`
+(the history's own order). `cursor` is a JSON value that holds exactly what has
+been announced; a watch made with it resumes without announcing any of that
+again, and announces what appeared or changed since.
 
 A failure a retry can cure (a timeout, a broken connection, 429, 500, 502 to
-504) does not end the watch: it is logged, and the poll is made again after a
-growing wait. Any other error (authentication, bad input, an answer that does
-not decode) ends it by being raised from the iteration.
+504, a history that moved while it was read) does not end the watch: it is
+logged, and the poll is made again after a growing wait. Any other error
+(authentication, bad input, an answer that does not decode) ends it by being
+raised from the iteration.
 """
 
 from __future__ import annotations
@@ -24,21 +30,28 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from ._errors import RateLimitError, SDKError, ValidationError
+from ._errors import PaginationError, RateLimitError, SDKError, ValidationError
 from ._pagination import AsyncPaginator, Page
 from ._retry import RetryPolicy
+from ._scan import read_pages
 
-__all__ = ["Change", "Feed", "Watch", "scan_back"]
+__all__ = ["Change", "Feed", "Watch"]
 
 T = TypeVar("T")
 
 #: The format of the value `Watch.cursor` gives; a cursor of another version is refused.
 CURSOR_VERSION = 1
+
+#: The page size of the one full read of the history when a watch starts without a cursor.
+START_PAGE_SIZE = 500
+
+#: Failed polls after which the wait stops growing (it is capped by max_backoff long before).
+_MAX_BACKOFF_STEP = 30
 
 _LOG = logging.getLogger("common.watch")
 
@@ -65,6 +78,8 @@ class Feed(Protocol[T]):
     #: Names the history (and filters) in a cursor, so a cursor is not used on another one.
     name: str
     filters: Mapping[str, str]
+    #: The records a poll's first page holds.
+    page_size: int
 
     def key(self, item: T) -> str:
         """What identifies the record in the history."""
@@ -75,11 +90,11 @@ class Feed(Protocol[T]):
     def is_final(self, item: T) -> bool:
         """Whether the record can no longer change."""
 
-    def newest(self) -> AsyncPaginator[T]:
-        """The history, newest first, a page at a time."""
+    def position(self, item: T) -> Any:
+        """Where the record stands in the history's order (a sortable value, larger is newer)."""
 
-    async def existing_pending(self) -> list[T]:
-        """The records not yet final when a watch starts, found as cheaply as the API allows."""
+    def newest(self, page_size: int | None = None) -> AsyncPaginator[T]:
+        """The history, newest first, `page_size` records a page (the feed's own by default)."""
 
     async def follow(self, pending: Sequence[T], more: AsyncIterator[Page[T]]) -> dict[str, T]:
         """The current version of `pending` records, by key; `more` goes on from the pages read."""
@@ -89,29 +104,6 @@ class Feed(Protocol[T]):
 
     def load(self, data: Any) -> T:
         """A record from what `dump` gave."""
-
-
-async def scan_back(
-    more: AsyncIterator[Page[T]],
-    wanted: Collection[str],
-    *,
-    key: Callable[[T], str],
-    older_than_all: Callable[[T], bool],
-) -> dict[str, T]:
-    """The `wanted` records met reading `more` pages, by key.
-
-    Stops once all are found, or after a page whose last record is older than
-    every one of them (`older_than_all`): a record not met by then is gone.
-    """
-    found: dict[str, T] = {}
-    async for page in more:
-        for item in page.items:
-            item_key = key(item)
-            if item_key in wanted:
-                found[item_key] = item
-        if len(found) == len(wanted) or (page.items and older_than_all(page.items[-1])):
-            break
-    return found
 
 
 class Watch(Generic[T]):
@@ -160,6 +152,8 @@ class Watch(Generic[T]):
         self._started = False
         self._queue: deque[Change[T]] = deque()
         self._window: list[str] | None = None
+        # The keys of new records announced in the batch under way (the latest page's worth).
+        self._batch: deque[str] = deque()
         self._polled = False
         self._failures = 0
         self._last_error: SDKError | None = None
@@ -205,7 +199,10 @@ class Watch(Generic[T]):
             try:
                 changes, window = await self._poll()
             except SDKError as exc:
-                if not self._backoff.should_retry(exc, attempt=0, idempotent=True):
+                retryable = isinstance(exc, PaginationError) or self._backoff.should_retry(
+                    exc, attempt=0, idempotent=True
+                )
+                if not retryable:
                     raise
                 self._failures += 1
                 self._last_error = exc
@@ -249,7 +246,8 @@ class Watch(Generic[T]):
             return self._interval
         error = self._last_error
         retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-        return self._backoff.delay(self._failures - 1, retry_after=retry_after)
+        step = min(self._failures - 1, _MAX_BACKOFF_STEP)
+        return self._backoff.delay(step, retry_after=retry_after)
 
     async def _poll(self) -> tuple[list[Change[T]], list[str]]:
         if not self._started:
@@ -257,7 +255,7 @@ class Watch(Generic[T]):
         feed = self._feed
         shown: dict[str, T] = {}
         new: list[T] = []
-        async with contextlib.aclosing(feed.newest().pages()) as pages:
+        async with contextlib.aclosing(read_pages(feed.newest())) as pages:
             async for page in pages:
                 reached_known = False
                 for item in page.items:
@@ -288,40 +286,47 @@ class Watch(Generic[T]):
                 del self._pending[item_key]
             elif feed.state(now) != feed.state(previous):
                 changes.append(Change(now, previous))
-        changes.extend(Change(item) for item in reversed(new))
+        changes.extend(Change(item) for item in self._oldest_first(new))
         return changes, list(shown)
 
     async def _start(self) -> tuple[list[Change[T]], list[str]]:
+        """Read the whole history once: what is there is known, what is not final followed."""
         feed = self._feed
-        first: list[T] = []
-        older: list[T] = []
-        async with contextlib.aclosing(feed.newest().pages()) as pages:
+        records: dict[str, T] = {}
+        async with contextlib.aclosing(
+            read_pages(feed.newest(max(feed.page_size, START_PAGE_SIZE)))
+        ) as pages:
             async for page in pages:
-                if self._include_existing and first:
-                    older.extend(page.items)
-                else:
-                    first.extend(page.items)
-                if not self._include_existing:
-                    break
-        window = [feed.key(item) for item in first]
-        if self._include_existing:
-            self._started = True
-            return [Change(item) for item in reversed([*first, *older])], window
-        existing = await feed.existing_pending()
-        # Only now, with every request made: a failure above leaves the watch unstarted.
-        for item in [*existing, *reversed(first)]:
-            if not feed.is_final(item):
-                self._pending.setdefault(feed.key(item), item)
-        self._known = dict.fromkeys(window)
+                for item in page.items:
+                    records.setdefault(feed.key(item), item)
+        oldest_first = self._oldest_first(list(records.values()))
+        window = [feed.key(item) for item in oldest_first[::-1][: feed.page_size]]
         self._started = True
+        if self._include_existing:
+            return [Change(item) for item in oldest_first], window
+        # Only now, with every request made: a failure above leaves the watch unstarted.
+        self._pending = {feed.key(item): item for item in oldest_first if not feed.is_final(item)}
+        self._known = dict.fromkeys(window)
         return [], window
+
+    def _oldest_first(self, newest_first: list[T]) -> list[T]:
+        """Records read newest first, oldest first by position (reading order among equals)."""
+        records = newest_first[::-1]
+        records.sort(key=self._feed.position)  # stable: equal positions keep reading order
+        return records
 
     # -- state ---------------------------------------------------------------
 
     def _apply(self, change: Change[T]) -> None:
         feed = self._feed
         item_key = feed.key(change.item)
-        self._known[item_key] = None
+        if change.previous is None and item_key not in self._known:
+            self._known[item_key] = None
+            # A watch resumed mid-batch stops at the newest record announced and reads
+            # that page: the latest page's worth of announced keys is all it needs.
+            self._batch.append(item_key)
+            if len(self._batch) > feed.page_size:
+                self._known.pop(self._batch.popleft(), None)
         if feed.is_final(change.item):
             self._pending.pop(item_key, None)
         else:
@@ -332,6 +337,7 @@ class Watch(Generic[T]):
         if self._window is not None:
             self._known = dict.fromkeys(self._window)
             self._window = None
+        self._batch.clear()
 
     def _restore(self, cursor: Any) -> None:
         feed = self._feed

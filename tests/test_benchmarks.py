@@ -7,12 +7,15 @@ row for each case with a ratio in it, and that the server stops by itself.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from benchmarks import (
     _harness,
@@ -22,8 +25,10 @@ from benchmarks import (
     bench_fanout,
     bench_overhead,
     bench_paging,
+    bench_token_store,
 )
 from benchmarks import run as run_all
+from tests import redis_server
 
 ROOT = Path(__file__).parent.parent
 
@@ -114,6 +119,43 @@ def test_amounts(capsys: pytest.CaptureFixture[str]) -> None:
     assert int(rows[-1][2]) > 0.9 * int(rows[-1][1])  # 20 digits: all but a few as text
 
 
+def test_token_store(capsys: pytest.CaptureFixture[str], redis_url: str) -> None:
+    assert bench_token_store.main(["--quick", "--redis-url", redis_url]) == 0
+    rows = table_rows(capsys.readouterr().out, "7. Token store")
+    assert [(row[0], row[1]) for row in rows] == [
+        ("orders.list", "1"),
+        ("orders.list", "10"),
+        ("orders.list", "100"),
+        ("refresh", "1"),
+    ]
+    for row in rows:
+        assert number(row[2]) > 0  # req/s, memory
+        assert number(row[3]) > 0  # req/s, Redis
+        # one round in the quick mode: the median ratio is that round's
+        assert number(row[4]) == pytest.approx(number(row[3]) / number(row[2]), abs=0.02)
+        assert number(row[5]) == pytest.approx(
+            1000 / number(row[3]) - 1000 / number(row[2]), abs=0.05
+        )
+    # Only its own keys, and they are gone.
+    client = redis.Redis.from_url(redis_url)
+    assert client.keys("*") == []
+    client.close()
+
+
+def test_token_store_without_redis_says_it_was_skipped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @contextlib.contextmanager
+    def no_server() -> Iterator[None]:
+        yield None
+
+    monkeypatch.setattr(redis_server, "running_redis", no_server)
+    assert bench_token_store.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("### 7. Token store")
+    assert "Skipped: no Redis. Install `redis-server`" in out
+
+
 def test_run_py_runs_all_in_order(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -135,6 +177,7 @@ def test_run_py_runs_all_in_order(
         "bench_paging",
         "bench_deadline",
         "bench_amounts",
+        "bench_token_store",
     ]
     assert all(quick for _, quick in seen)
     assert re.search(r"\(quick run, \d+ s\)", out)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import bitexgate
+import bitexgate.fastapi
 import bityclient
 import common
 
@@ -76,7 +77,22 @@ def test_bitexgate_exports() -> None:
     }
 
 
-@pytest.mark.parametrize("module", [bitexgate, common])
+def test_bitexgate_fastapi_exports() -> None:
+    assert set(bitexgate.fastapi.__all__) == {
+        "STATE_ATTRIBUTE",
+        "CallbackContext",
+        "Claim",
+        "GatewayDep",
+        "Handler",
+        "MemorySeenStore",
+        "SeenStore",
+        "callback_key",
+        "callback_router",
+        "gateway_client",
+    }
+
+
+@pytest.mark.parametrize("module", [bitexgate, bitexgate.fastapi, common])
 def test_every_exported_name_exists_and_is_public(module: object) -> None:
     for name in module.__all__:  # type: ignore[attr-defined]
         member = getattr(module, name)

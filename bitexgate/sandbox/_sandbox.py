@@ -19,19 +19,23 @@ exactly as the matching history endpoint shows it (a deposit as in
 
 Each delivery is made once, awaited by the control that caused it, and recorded
 in `callbacks` with the status code or the error; a non-200 answer or a failure
-is recorded, never raised, and never retried.
+is recorded, never raised, and never retried. Callbacks go over the network, or,
+after `deliver_callbacks_to(app)`, in-process into an app under test.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import httpx
+from starlette.types import ASGIApp
 
 from common import encode_json
 from common._sandbox import Sandbox, control_routes
@@ -40,6 +44,7 @@ from common._version import __version__
 from .._enums import DepositStatus, WithdrawStatus
 from ._app import build_app, gateway_routes
 from ._control_routes import control_api
+from ._delivery import Sender, in_process, post_callback
 from ._demo import seed
 from ._fields import control_amount
 from ._records import Notification
@@ -53,6 +58,8 @@ DEMO_SECRET = "sandbox-secret-not-for-production"  # noqa: S105 - public by desi
 
 #: How long the sandbox's own client waits for a callback receiver.
 CALLBACK_TIMEOUT = httpx.Timeout(5.0)
+#: The headers of every callback the sandbox's own clients post (besides the JSON type).
+CALLBACK_HEADERS = {"User-Agent": f"bitexgate-sandbox/{__version__}"}
 
 
 @attrs.frozen
@@ -107,7 +114,8 @@ class GatewaySandbox(Sandbox):
     seconds ahead. `clock` gives the time for signatures and for every
     timestamp. Callbacks are posted through `callback_client` (one of the
     sandbox's own, with a short timeout, when None): close the sandbox with
-    `aclose()` or `async with`.
+    `aclose()` or `async with`. `deliver_callbacks_to(app)` posts them
+    in-process into an app under test instead.
     """
 
     def __init__(
@@ -139,6 +147,7 @@ class GatewaySandbox(Sandbox):
         self._callbacks: list[CallbackDelivery] = []
         self._callback_client = callback_client
         self._owns_callback_client = callback_client is None
+        self._callback_app: ASGIApp | None = None
         routes = [*gateway_routes(self), *control_routes(self), *control_api(self)]
         self.app = self.wrap(build_app(routes))
 
@@ -274,33 +283,48 @@ class GatewaySandbox(Sandbox):
         """Forget the callbacks posted so far."""
         self._callbacks.clear()
 
-    def _client(self) -> httpx.AsyncClient:
+    def deliver_callbacks_to(self, app: ASGIApp | None) -> None:
+        """From now on, deliver callbacks in-process into `app` (an ASGI app), or stop with None.
+
+        For testing an app that receives callbacks: the app is made after the
+        sandbox (its BitexGateClient needs `sandbox.transport()`), so it cannot
+        be handed over when the sandbox is created. Each callback is posted
+        through httpx.ASGITransport to its URL as it stands: the app sees the
+        URL's path and query whatever host it names (the host arrives in
+        `Host`). Deliveries are recorded in `callbacks` as usual; an exception
+        the app lets out is answered 500, as a server would, and recorded.
+
+        Calling it again replaces the app. None goes back to posting through
+        the `callback_client` the sandbox was given, or its own. The in-process
+        client lives only while a control delivers, so nothing is left to close:
+        `aclose()` does not undo this, and this works after `aclose()` too. The
+        sandbox does not run the app's lifespan: the test runs it.
+        """
+        if app is not None and not callable(app):
+            raise TypeError(f"app must be an ASGI app or None, got {type(app).__name__}")
+        self._callback_app = app
+
+    @contextlib.asynccontextmanager
+    async def _sender(self) -> AsyncIterator[Sender]:
+        app = self._callback_app
+        if app is not None:
+            async with in_process(app, headers=CALLBACK_HEADERS) as send:
+                yield send
+            return
         if self._callback_client is None:
             self._callback_client = httpx.AsyncClient(
-                timeout=CALLBACK_TIMEOUT,
-                trust_env=False,
-                headers={"User-Agent": f"bitexgate-sandbox/{__version__}"},
+                timeout=CALLBACK_TIMEOUT, trust_env=False, headers=CALLBACK_HEADERS
             )
-        return self._callback_client
+        yield functools.partial(post_callback, self._callback_client)
 
     async def _deliver(self, notifications: list[Notification]) -> None:
-        for notification in notifications:
-            body = encode_json(notification.payload)
-            status_code: int | None = None
-            error: str | None = None
-            try:
-                response = await self._client().post(
-                    notification.url,
-                    content=body,
-                    headers={"Content-Type": "application/json"},
-                )
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            else:
-                status_code = response.status_code
-                if status_code != 200:
-                    error = f"the receiver answered {status_code}, not 200"
-            self._callbacks.append(CallbackDelivery(notification.url, body, status_code, error))
+        if not notifications:
+            return
+        async with self._sender() as send:
+            for notification in notifications:
+                body = encode_json(notification.payload)
+                status_code, error = await send(notification.url, body)
+                self._callbacks.append(CallbackDelivery(notification.url, body, status_code, error))
 
     # -- demo data -----------------------------------------------------------
 

@@ -16,9 +16,12 @@ Rates and phone verification need none of them.
 `--token-file PATH` (or `BITY_TOKEN_FILE`) keeps the session between runs: `login`
 stores its token there, other commands reuse it, and every renewed token (Bity
 rotates refresh tokens) is written back. The file is created with mode 0600 and
-holds credentials: keep it secret. A command that needs a token logs in with the
-password when there is no usable token file, and once more if the stored
-session turns out to have ended; without a password, it says to run `login`.
+holds credentials: keep it secret. It is a `FileTokenStore`: a refresh takes an OS
+lock on `PATH.lock` and reads the file again first, so commands sharing the file
+(a cron job and a shell) refresh once, and never send a spent refresh token. A
+command that needs a token logs in with the password when there is no usable
+token file, and once more if the stored session turns out to have ended; without
+a password, it says to run `login`.
 
 `--sandbox` runs any command against an in-process sandbox with demo credentials
 and data; the `sandbox` subcommand serves one on a socket until Ctrl+C (both

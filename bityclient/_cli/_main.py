@@ -11,11 +11,13 @@ from typing import NoReturn
 from common._cli import EXIT_OK, Output, Secrets, client_options, run_main
 
 from .._client import BityClient
+from .._errors import TokenStoreError
+from .._file_store import FileTokenStore
 from .._models import Token
 from ._parser import build_parser
 from ._session import Plan, login, prepare, run_with_session
 from ._settings import CREDENTIALS, LOGIN, PAGING, PROG, SANDBOX, SECRET_FLAGS, TOKEN
-from ._token_file import token_facts, write_token_file
+from ._token_file import token_facts, usage_error
 
 __all__ = ["main", "run"]
 
@@ -28,25 +30,32 @@ async def _execute(args: argparse.Namespace, plan: Plan, secrets: Secrets) -> in
     needs: str = args.needs
     credentials, token_file = plan.credentials, plan.token_file
 
-    async def store(new: Token) -> None:
+    async def mask(new: Token) -> None:
         secrets.add(new.access_token, new.refresh_token)
-        if token_file is not None:
-            write_token_file(token_file, new)
 
+    # The token file is a FileTokenStore: every new token is written there, and a
+    # refresh takes its lock, so two commands sharing the file never both spend its
+    # refresh token (the second one uses the token the first stored).
     async with BityClient(
         client_id=credentials.client_id or _UNUSED_CLIENT_ID,
         base_url=plan.base_url,
         token=plan.token,
-        on_token_update=store,
+        token_store=None if token_file is None else FileTokenStore(token_file),
+        on_token_update=mask,
         transport=None if plan.sandbox is None else plan.sandbox.transport(),
         **client_options(args),
     ) as bity:
-        if needs == LOGIN:
-            out.show(token_facts(await login(bity, credentials), token_file))
-        elif needs == TOKEN:
-            await run_with_session(bity, args, out, credentials, token_file)
-        else:
-            await args.handler(bity, args, out)
+        try:
+            if needs == LOGIN:
+                out.show(token_facts(await login(bity, credentials), token_file))
+            elif needs == TOKEN:
+                await run_with_session(bity, args, out, credentials, token_file)
+            else:
+                await args.handler(bity, args, out)
+        except TokenStoreError as exc:
+            if token_file is None:
+                raise
+            raise usage_error(exc, token_file) from None
     return EXIT_OK
 
 

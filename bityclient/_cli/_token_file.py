@@ -1,9 +1,12 @@
-"""The token file: a session kept between runs, readable by its owner only."""
+"""The token file: a session kept between runs, readable by its owner only.
+
+The file itself is `FileTokenStore`'s (`bityclient._file_store`): JSON, mode
+0600, replaced atomically, locked around refreshes. Here: what the command
+line adds, its errors as usage errors and a warning when others may read it.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import stat
 import sys
@@ -11,13 +14,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from common import ValidationError
 from common._cli import UsageError
 
+from .._errors import TokenStoreError
+from .._file_store import read_token, write_token
 from .._models import Token
-from .._tokens import dump_token, load_token
 
-__all__ = ["is_usable", "read_token_file", "token_facts", "write_token_file"]
+__all__ = ["is_usable", "read_token_file", "token_facts", "usage_error", "write_token_file"]
+
+
+def usage_error(exc: TokenStoreError, path: Path) -> UsageError:
+    """The usage error of a token file that cannot be read, written or locked."""
+    return UsageError(
+        f"{exc.message} (`bityclient login --token-file {path}` writes a new session there)"
+    )
 
 
 def read_token_file(path: Path) -> Token | None:
@@ -27,53 +37,25 @@ def read_token_file(path: Path) -> Token | None:
     stderr) when other users may read it.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise UsageError(f"cannot read the token file {path}: {exc.strerror or exc}") from None
-    problem = UsageError(
-        f"{path} does not hold a stored token: replace it with "
-        f"`bityclient login --token-file {path}`"
-    )
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise problem from None
-    if not isinstance(data, dict):
-        raise problem
-    try:
-        token = load_token(data)
-    except ValidationError:
-        raise problem from None
-    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        sys.stderr.write(f"warning: other users may read the token file {path}: chmod 600 it\n")
+        token = read_token(path)
+    except TokenStoreError as exc:
+        raise usage_error(exc, path) from None
+    if token is not None and os.name == "posix":
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            return token
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            sys.stderr.write(f"warning: other users may read the token file {path}: chmod 600 it\n")
     return token
 
 
 def write_token_file(path: Path, token: Token) -> None:
     """Store `token` in `path` (replaced atomically), readable by its owner only (0600)."""
-    text = json.dumps(dump_token(token), indent=2) + "\n"
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, 0o600)  # whatever the umask
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                fd = -1
-                handle.write(text)
-        finally:
-            if fd != -1:
-                os.close(fd)
-        os.replace(temporary, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise UsageError(f"cannot write the token file {path}: {exc.strerror or exc}") from None
+        write_token(path, token)
+    except TokenStoreError as exc:
+        raise usage_error(exc, path) from None
 
 
 def is_usable(token: Token) -> bool:

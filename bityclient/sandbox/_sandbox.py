@@ -14,7 +14,7 @@ from typing import Any
 
 from common._sandbox import Sandbox, control_routes
 
-from .._auth import utcnow
+from .._grants import utcnow
 from ._app import api_routes, build_app
 from ._catalogue import DEMO_CLIENT_ID, DEMO_PASSWORD, DEMO_USERNAME
 from ._control_routes import control_api

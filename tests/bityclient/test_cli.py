@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -292,6 +294,52 @@ def test_login_stores_the_token_in_a_private_file_and_commands_reuse_it(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert renewed.access_token not in out + err
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the test holds the lock with fcntl")
+def test_commands_sharing_a_token_file_refresh_it_once(
+    base_url: str, sandbox: BitySandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Bity rotates refresh tokens: two commands that both refreshed the stored one would
+    # end one session. The file is locked around a refresh, and read again inside it.
+    import fcntl
+
+    path = tmp_path / "token.json"
+    assert run(capsys, "login", "--token-file", str(path))[0] == 0
+    sandbox.expire_tokens()
+    sandbox.delay_next("/o/token/", seconds=0.3)  # the first refresh is slow to answer
+    env = clean_env(BITY_BASE_URL=base_url, BITY_CLIENT_ID=CLIENT_ID)  # no password
+    lock = os.open(tmp_path / "token.json.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # held until all three wait for it
+    commands = [
+        subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
+            python_module("bityclient", "--token-file", str(path), "orders", "list"),
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    try:
+        for _ in range(3000):  # a guard, not a timing assertion
+            if len(sandbox.requests_to("/api/v1/order/")) >= 3:
+                break  # each sent the stored token, had a 401, and waits for the lock
+            time.sleep(0.01)
+        os.close(lock)
+        outcomes = [command.communicate(timeout=60) for command in commands]
+    finally:
+        for command in commands:
+            if command.poll() is None:
+                command.kill()
+                command.communicate()
+    assert [command.returncode for command in commands] == [0, 0, 0], outcomes
+    listed = [json.loads(out) for out, _ in outcomes]
+    assert listed[0]
+    assert listed == [listed[0]] * 3
+    assert sandbox.refreshes == 1
+    assert token_posts(sandbox) == 2  # the login, and one refresh for the three
 
 
 def test_an_ended_session_logs_in_again_when_it_can(

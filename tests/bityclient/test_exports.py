@@ -17,6 +17,10 @@ PUBLIC = {
     "Token",
     "dump_token",
     "load_token",
+    # where the session is kept (RedisTokenStore too, imported on first use: see below)
+    "TokenStore",
+    "MemoryTokenStore",
+    "FileTokenStore",
     # endpoint namespaces
     "OrdersResource",
     "RatesResource",
@@ -57,6 +61,7 @@ PUBLIC = {
     # errors: Bity's own, and the shared tree
     "LoginRequiredError",
     "SessionExpiredError",
+    "TokenStoreError",
     "SDKError",
     "ValidationError",
     "TransportError",
@@ -135,9 +140,14 @@ def test_shared_names_are_commons_own_objects() -> None:
         "_client",
         "_decode",
         "_errors",
+        "_file_store",
+        "_grants",
         "_models",
         "_pagination",
+        "_redis_store",
         "_resources",
+        "_token_store",
+        "_tokens",
         "_validation",
     ],
 )

@@ -19,7 +19,7 @@ from common import (
     ValidationError,
     Watch,
 )
-from common._watch import scan_back
+from common._scan import scan_back
 
 
 @attrs.frozen
@@ -55,8 +55,9 @@ class History:
         if query.get("status"):
             ordered = [r for r in ordered if r.status == query["status"]]
         page = int(query.get("page", "1"))
-        items = ordered[(page - 1) * self.page_size : page * self.page_size]
-        more = page * self.page_size < len(ordered)
+        size = int(query.get("limit", self.page_size))
+        items = ordered[(page - 1) * size : page * size]
+        more = page * size < len(ordered)
         return Page(items=items, next_query={"page": str(page + 1)} if more else None)
 
 
@@ -66,6 +67,7 @@ class Feed:
     def __init__(self, history: History, filters: Mapping[str, str] | None = None) -> None:
         self.history = history
         self.filters: Mapping[str, str] = dict(filters or {})
+        self.page_size = history.page_size
 
     def key(self, item: Record) -> str:
         return str(item.id)
@@ -76,12 +78,11 @@ class Feed:
     def is_final(self, item: Record) -> bool:
         return item.status in FINAL
 
-    def newest(self) -> AsyncPaginator[Record]:
-        return AsyncPaginator(self.history.fetch, {})
+    def position(self, item: Record) -> int:
+        return item.id
 
-    async def existing_pending(self) -> list[Record]:
-        found = [r async for r in AsyncPaginator(self.history.fetch, {"status": "open"})]
-        return found[::-1]
+    def newest(self, page_size: int | None = None) -> AsyncPaginator[Record]:
+        return AsyncPaginator(self.history.fetch, {"limit": str(page_size or self.page_size)})
 
     async def follow(
         self, pending: Sequence[Record], more: AsyncIterator[Page[Record]]
@@ -223,19 +224,35 @@ async def test_an_error_a_retry_cannot_cure_ends_the_iteration() -> None:
     assert watch.cursor is None  # nothing was started, so nothing is lost by starting again
 
 
-async def test_a_failed_start_leaves_the_watch_unstarted() -> None:
-    history = History()
-    history.add(1, 2)
-    sleeps = Sleeps()
-    watch = Watch(Feed(history), interval=1, sleep=sleeps)
-    # The first page is read, then finding the open records fails.
+def grow_between_pages(history: History, *ids: int, status: str = "done") -> None:
+    """After the history's next first page is read, records `ids` arrive."""
     original = history.fetch
-    calls = 0
+
+    async def fetch(query: Mapping[str, str]) -> Page[Record]:
+        page = await original(query)
+        if query.get("page") is None:
+            history.add(*ids, status=status)
+            history.fetch = original  # type: ignore[method-assign]
+        return page
+
+    history.fetch = fetch  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def small_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The start reads the history in pages of 2, so a few records make several pages."""
+    monkeypatch.setattr("common._watch.START_PAGE_SIZE", 2)
+
+
+@pytest.mark.usefixtures("small_start")
+async def test_a_failed_start_leaves_the_watch_unstarted() -> None:
+    history = History(page_size=2)
+    history.add(1, 2, 3)
+    watch = Watch(Feed(history), interval=1, sleep=Sleeps())
+    original = history.fetch
 
     async def second_fails(query: Mapping[str, str]) -> Page[Record]:
-        nonlocal calls
-        calls += 1
-        if calls == 2:
+        if query.get("page") == "2":
             raise status_error(ServiceUnavailableError, 503)
         return await original(query)
 
@@ -243,8 +260,89 @@ async def test_a_failed_start_leaves_the_watch_unstarted() -> None:
     with pytest.raises(ServiceUnavailableError):
         await watch.poll()
     assert watch.cursor is None
+    history.fetch = original  # type: ignore[method-assign]
     assert await watch.poll() == []
-    assert [r.id for r in watch.pending] == [1, 2]
+    assert [r.id for r in watch.pending] == [1, 2, 3]
+
+
+@pytest.mark.usefixtures("small_start")
+async def test_every_open_record_is_followed_from_the_start_whatever_moves_meanwhile() -> None:
+    history = History(page_size=2)
+    history.add(1, 2, 3, 4, 5)
+    original = history.fetch
+
+    async def settle_one_between_pages(query: Mapping[str, str]) -> Page[Record]:
+        page = await original(query)
+        if query.get("page") is None:
+            history.set(5, "done")  # a status listing would now shift under the reader
+        return page
+
+    history.fetch = settle_one_between_pages  # type: ignore[method-assign]
+    watch = Watch(Feed(history), interval=1)
+    assert await watch.poll() == []
+    history.fetch = original  # type: ignore[method-assign]
+    assert {r.id for r in watch.pending} >= {1, 2, 3, 4}
+    history.set(1, "done")
+    # 5 was read open, then settled: followed, so its change is announced too.
+    assert announced(await watch.poll()) == [(1, "open", "done"), (5, "open", "done")]
+
+
+@pytest.mark.usefixtures("small_start")
+async def test_include_existing_announces_each_record_once_though_some_arrive_meanwhile() -> None:
+    history = History(page_size=2)
+    history.add(1, 2, 3, 4, 5, status="done")
+    grow_between_pages(history, 6)
+    watch = Watch(Feed(history), interval=1, include_existing=True)
+    assert [c.item.id for c in await watch.poll()] == [1, 2, 3, 4, 5]
+    assert [c.item.id for c in await watch.poll()] == [6]
+
+
+async def test_more_arrivals_than_a_page_between_two_reads_come_out_oldest_first() -> None:
+    history = History(page_size=2)
+    history.add(1, status="done")
+    watch = Watch(Feed(history), interval=1)
+    await watch.poll()
+    history.add(2, 3, status="done")
+    grow_between_pages(history, 4, 5, 6)
+    # 4 was met on a later page; 5 and 6, above the first page, come at the next poll.
+    assert [c.item.id for c in await watch.poll()] == [2, 3, 4]
+    assert [c.item.id for c in await watch.poll()] == [5, 6]
+
+
+async def test_a_cursor_saved_mid_batch_stays_small_and_resumes_exactly() -> None:
+    history = History(page_size=3)
+    watch = Watch(Feed(history), interval=0.01, sleep=Sleeps())
+    await watch.poll()
+    history.add(*range(1, 41), status="done")
+    iterator = aiter(watch)
+    for expected in range(1, 21):
+        assert (await anext(iterator)).item.id == expected
+        cursor = watch.cursor
+        assert cursor is not None
+        assert len(cursor["known"]) <= 3
+    resumed = Watch(Feed(history), interval=1, cursor=cursor)
+    assert [c.item.id for c in await resumed.poll()] == list(range(21, 41))
+
+
+async def test_a_page_repeating_the_one_before_is_read_again_at_the_next_poll() -> None:
+    history = History(page_size=2)
+    history.add(1, status="done")
+    watch = Watch(Feed(history), interval=1, sleep=Sleeps())
+    await watch.poll()
+    history.add(2, 3, status="done")
+    grow_between_pages(history, 4, 5)  # exactly a page: page 2 repeats page 1
+    assert [c.item.id for c in [await anext(aiter(watch)) for _ in range(4)]] == [2, 3, 4, 5]
+
+
+async def test_a_long_outage_never_ends_the_watch() -> None:
+    history = History()
+    sleeps = Sleeps()
+    watch = Watch(Feed(history), interval=1, max_backoff=60, sleep=sleeps)
+    await watch.poll()
+    history.failures = [status_error(ServiceUnavailableError, 503) for _ in range(1100)]
+    history.add(1, status="done")
+    assert (await anext(aiter(watch))).item.id == 1
+    assert max(sleeps.waits) <= 60
 
 
 @pytest.mark.parametrize(
