@@ -357,15 +357,6 @@ class BityAuth(httpx.Auth):
         if self._on_token_update is not None:
             await self._on_token_update(token)
 
-    async def prepare(self) -> None:
-        """Refresh the token now if it is due: what a request does before its rate-limit turn.
-
-        The Transport calls it when it paces requests, so that no request takes a
-        turn and then waits for a refresh (going out later, with others, than its
-        turn was counted). Raises what a request would (LoginRequiredError, ...).
-        """
-        await self._token_for_request()
-
     async def _token_for_request(self) -> Token:
         token = self._token
         if token is None:

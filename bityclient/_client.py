@@ -137,6 +137,8 @@ class BityClient(AsyncResource):
             logger=logging.getLogger("bityclient"),
             max_in_flight=max_in_flight,
             rate_limit=rate_limit,
+            # Under a rate limit, a due token is refreshed before a request's turn.
+            prepare=self._auth._token_for_request,
         )
         token_endpoint.bind(self._transport)
         self.users = UsersResource(self._transport, converter=converter)

@@ -77,8 +77,9 @@ class Transport(AsyncResource):
     one 429, not one per task. The request that got it is retried as the retry
     policy says; the others wait, or, when the pause outlasts their pool
     timeout, fail at once, unsent, with a `RateLimitError` giving `retry_after`.
-    Under a rate limit, an `auth` with an async `prepare()` (Bity's, which
-    refreshes a token then) has it awaited before each turn is taken.
+    Under a rate limit, `prepare` (if given) is awaited before each turn is
+    taken: Bity's auth refreshes a due token then, so that no request takes a
+    turn and then waits for a refresh (going out later than it was counted).
     """
 
     def __init__(
@@ -96,6 +97,7 @@ class Transport(AsyncResource):
         max_in_flight: int | None = None,
         latency_target: float | None = None,
         rate_limit: RateLimit | str | RateLimiter | None = None,
+        prepare: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -116,7 +118,7 @@ class Transport(AsyncResource):
         self._base_url = str(url).rstrip("/")
         # Its requests' headers are checked before httpx's transport sees, and quotes, them.
         self._auth = CheckedAuth(auth) if auth is not None else None
-        self._prepare: Callable[[], Awaitable[None]] | None = getattr(auth, "prepare", None)
+        self._prepare = prepare
         self._timeout = timeout_value("timeout", timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._headers = dict(headers or {})

@@ -1,9 +1,10 @@
-"""The Redis extra stays optional: neither `redis` nor `limits` is needed or loaded without it."""
+"""The Redis extra stays optional: neither `redis` nor `limits` is needed or loaded without it.
+
+(That a plain install requires neither is checked in tests/bityclient/test_shared_session.py.)
+"""
 
 from __future__ import annotations
 
-import importlib.metadata
-import re
 import subprocess
 import sys
 
@@ -65,18 +66,3 @@ def test_importing_the_sdk_loads_neither_redis_nor_limits() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
-
-
-def test_a_plain_install_requires_neither_and_the_redis_extra_brings_both() -> None:
-    requirements = importlib.metadata.requires("cryptopay-async") or []
-    plain = {
-        re.split(r"[<>=!~ ;\[]", line, maxsplit=1)[0].lower()
-        for line in requirements
-        if "extra ==" not in line
-    }
-    assert plain == {"httpx", "attrs", "cattrs", "sniffio"}
-    redis_extra = [line for line in requirements if "extra == 'redis'" in line.replace('"', "'")]
-    assert sorted(re.split(r"[<>=!~ ;]", line, maxsplit=1)[0] for line in redis_extra) == [
-        "limits",
-        "redis",
-    ]
