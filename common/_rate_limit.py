@@ -85,11 +85,6 @@ class RateLimit:
                 return f"{self.amount} per {unit}"
         return f"{self.amount} per {self.per} seconds"
 
-    @property
-    def interval(self) -> float:
-        """The average spacing the limit allows, in seconds (`per / amount`)."""
-        return self.per / self.amount
-
 
 def rate_limit_value(value: RateLimit | str) -> RateLimit:
     """A `RateLimit`, or one read from its text; anything else raises ValidationError."""
