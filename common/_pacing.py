@@ -25,6 +25,7 @@ import asyncio
 import collections
 import contextlib
 import math
+import sys
 import time
 from collections.abc import Awaitable, Callable
 
@@ -58,7 +59,15 @@ class PauseTicket:
     token: str | None = None
 
 
-class TurnTimeout(asyncio.TimeoutError):
+if sys.version_info >= (3, 11):
+    _Timeout = TimeoutError  # asyncio.TimeoutError is the same class
+else:
+
+    class _Timeout(asyncio.TimeoutError, TimeoutError):
+        """Caught as either on Python 3.10, where they are two classes."""
+
+
+class TurnTimeout(_Timeout):
     """No turn under the limit within the time allowed; nothing was sent.
 
     `paused_for` is set when a pause after a 429 stood in the way: the seconds
@@ -204,9 +213,9 @@ class RateLimiter(abc.ABC):
         until = now + seconds
         if until > self._paused_until:
             self._paused_until, self._pause_token = until, token
-        for waiter in list(self._waiters):  # those who cannot wait that long are told now
-            if waiter.deadline is not None and waiter.deadline < self._paused_until:
-                self._expire(waiter, now)
+            for waiter in list(self._waiters):  # those who cannot wait that long: told now
+                if waiter.deadline is not None and waiter.deadline < until:
+                    self._expire(waiter, now)
         return PauseTicket(until, token)
 
     def _refuse_if_paused_past(self, deadline: float | None, waited: PauseTicket | None) -> None:
