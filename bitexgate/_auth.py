@@ -63,8 +63,11 @@ class GatewayAuth(httpx.Auth):
     estimated by `server_clock` from the `Date` of the answers: the latest time it
     may show, so a clock behind the server's costs no part of the window. A
     refusal (401 or 403) proven to be down to the deadline is marked on the
-    response for the transport, which signs the request again and resends it
-    (see `common._clock.judge_refusal`).
+    response for the transport, which signs the request again and resends it.
+    Proven means: the refusal's own `Date` is at or past the deadline (late), or
+    the deadline lay well beyond the window ahead of the latest time the
+    server's clock can have shown (ahead). Anything short of that is about the
+    credentials: a wrong key or secret is never resent or blamed on the clock.
     """
 
     requires_request_body = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 
@@ -20,6 +20,7 @@ from common import (
 )
 from common._clock import ServerClock
 from common._lifetime import AsyncResource
+from common._reconcile import DEFAULT_RECONCILE_DELAYS, settle_schedule
 from common._validation import offset_seconds, seconds
 from common._version import __version__
 
@@ -50,6 +51,23 @@ class BitexGateClient(AsyncResource):
         async with BitexGateClient(api_key=KEY, secret=SECRET) as gw:
             methods = await gw.payment_methods.list()
 
+    Its resources, one attribute per part of the API:
+
+    - `payment_methods` (`PaymentMethods`): what can be deposited and withdrawn,
+      on which networks, with the limits and fees of each (`list`).
+    - `wallets` (`Wallets`): crypto deposit addresses (`create`, `list`), the
+      deposits that arrive on them (`history`, `watch`), and the API's record of
+      a deposit callback (`confirm`).
+    - `invoices` (`Invoices`): fiat invoices, a payment page to send a payer to
+      (`create`, `list`), the payments made through them (`history`, `watch`),
+      and the API's record of a payment callback (`confirm`).
+    - `withdrawals` (`Withdrawals`): sending crypto to an address or fiat to a
+      card (`create`), their progress (`history`, `watch`), and the API's record
+      of a withdrawal callback (`confirm`).
+
+    `callback_url` and `verify_callback_url` make and check callback URLs nobody
+    could guess.
+
     Pass `http_client` to share your own `httpx.AsyncClient` (it is never closed
     here) or `transport` to talk to something other than the network.
     `signature_window` is how far ahead (seconds, at most 300) each signature's
@@ -69,6 +87,11 @@ class BitexGateClient(AsyncResource):
     server did not act on it. With your
     own `http_client`, set `max_in_flight` to that client's `max_connections` if
     you changed them.
+
+    A withdrawal whose answer is lost (a timeout, a broken connection, a 5xx) is
+    looked for by its `client_order_id` in the withdrawal history, after each
+    wait of `reconcile_delays` (seconds; at most 20 waits of up to 60 s each;
+    `()` turns it off): see `Withdrawals.create`.
 
     `rate_limit` paces the calls: `RateLimit(20)` or `"20/second"` in this
     process, or a `RedisRateLimiter` to share one budget with other processes.
@@ -92,6 +115,7 @@ class BitexGateClient(AsyncResource):
         clock: Callable[[], float] = time.time,
         clock_offset: float | None = None,
         rate_limit: RateLimit | str | RateLimiter | None = None,
+        reconcile_delays: Sequence[float] = DEFAULT_RECONCILE_DELAYS,
     ) -> None:
         for field, value in (("api_key", api_key), ("secret", secret)):
             if not isinstance(value, str) or not value.strip():
@@ -102,6 +126,7 @@ class BitexGateClient(AsyncResource):
                     field, "must not contain surrounding whitespace or control characters"
                 )
         seconds("signature_window", signature_window, maximum=MAX_SIGNATURE_WINDOW)
+        delays = settle_schedule("reconcile_delays", reconcile_delays)
         if clock_offset is not None:
             clock_offset = offset_seconds("clock_offset", clock_offset, limit=MAX_CLOCK_OFFSET)
         server_clock = ServerClock(clock_offset)
@@ -124,7 +149,9 @@ class BitexGateClient(AsyncResource):
             rate_limit=rate_limit,
         )
         self._callback_key = token_key(secret)
-        gateway = Gateway(self._transport)
+        gateway = Gateway(
+            self._transport, clock=clock, server_clock=server_clock, reconcile_delays=delays
+        )
         self.payment_methods = PaymentMethods(gateway)
         self.wallets = Wallets(gateway)
         self.invoices = Invoices(gateway)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from common import AsyncPaginator, Page, TimeoutTypes, Transport, decode_created
+from common._clock import ServerClock
 from common._pages import decode_page
+from common._reconcile import DEFAULT_RECONCILE_DELAYS
 from common._validation import timeout_value
 
 from ._amounts import amount_mismatch, wire_body
@@ -21,12 +25,29 @@ T = TypeVar("T")
 
 
 class Gateway:
-    """What every namespace shares: the transport, and what the SDK learnt of methods."""
+    """What every namespace shares: the transport, and what the SDK learnt of methods.
 
-    def __init__(self, transport: Transport) -> None:
+    Also what a lookup after a lost answer needs: this machine's `clock`, the
+    estimate of the server's (`server_clock`), the settle schedule
+    (`reconcile_delays`) and how to wait it out (`sleep`).
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        clock: Callable[[], float] = time.time,
+        server_clock: ServerClock | None = None,
+        reconcile_delays: tuple[float, ...] = DEFAULT_RECONCILE_DELAYS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.transport = transport
         #: is_fiat of each (ticker, network) seen in the payment method list.
         self.fiat_methods: dict[tuple[str, str], bool] = {}
+        self.clock = clock
+        self.server_clock = server_clock if server_clock is not None else ServerClock()
+        self.reconcile_delays = reconcile_delays
+        self.sleep = sleep
 
     async def create(
         self,
@@ -41,11 +62,14 @@ class Gateway:
             "POST", path, json=wire_body(body), timeout=timeout, idempotent=False, hint=hint
         )
         record = decode_created(converter, response, item, hint=hint)
-        request = response.request
-        mismatch = amount_mismatch(body, record, method=request.method, url=str(request.url))
+        self.check_amounts(body, record, method="POST", url=str(response.request.url))
+        return record
+
+    def check_amounts(self, body: Mapping[str, Any], record: Any, *, method: str, url: str) -> None:
+        """Raise `AmountMismatchError` if `record` holds other amounts than `body` asked for."""
+        mismatch = amount_mismatch(body, record, method=method, url=url)
         if mismatch is not None:
             raise mismatch
-        return record
 
     def paginate(
         self,

@@ -115,7 +115,20 @@ class Conversion:
 
 @attrs.frozen(kw_only=True)
 class Invoice:
-    """A fiat invoice: where to send the payer (`proceed_url`) and what it is for."""
+    """A fiat invoice: where to send the payer (`proceed_url`) and what it is for.
+
+    The API writes an invoice in two forms, with different fields, and a field a
+    form leaves out is None here:
+
+    - the answer of `invoices.create()` carries `proceed_url`, the payment page
+      to send the payer to, and the `payment_url` given;
+    - `invoices.list()` leaves out `proceed_url`, `payment_url` and `cancel_url`,
+      and shows the `callback_url` given.
+
+    So `proceed_url` is set on the invoice `create()` returns and None on those
+    `list()` returns: keep it with your order when creating the invoice if the
+    payer may need the link again (the list cannot give it back).
+    """
 
     slug: str
     ticker: str

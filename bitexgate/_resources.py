@@ -218,8 +218,10 @@ class Invoices:
     ) -> Invoice:
         """Create an invoice for `amount`, payable only from `client_ip`.
 
-        Send the payer to the returned invoice's `proceed_url`. The request is not
-        retried once it may have reached the server.
+        Send the payer to the returned invoice's `proceed_url`: this answer is the
+        only one that carries it (`list()` leaves it out), so keep it if the payer
+        may need it again. The request is not retried once it may have reached
+        the server.
         """
         body = invoice_body(
             ticker=ticker,

@@ -2,13 +2,16 @@
 
 ```python
 from decimal import Decimal
-from bityclient import BityClient, OrderCategory
+from bityclient import AmountMode, BityClient, OrderCategory
 
 async with BityClient(client_id=CLIENT_ID) as bity:
     await bity.login(username="+41...", password="...")
     sell = await bity.rates.we_sell("ETHBTC")
     order = await bity.orders.create(
-        category=OrderCategory.BUY_ETH, amount=Decimal("0.5"), crypto_address="0x..."
+        category=OrderCategory.BUY_ETH,  # buy ETH, paid in BTC (no currency given: BTC)
+        amount=Decimal("0.5"),
+        amount_mode=AmountMode.OUTPUT,  # 0.5 is the ETH to receive (by default: the BTC paid)
+        crypto_address="0x...",
     )
 ```
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timezone, tzinfo
 
 import httpx
 
 from common import DEFAULT_TIMEOUT, RateLimit, RateLimiter, RetryPolicy, TimeoutTypes, Transport
 from common._lifetime import AsyncResource
+from common._reconcile import DEFAULT_RECONCILE_DELAYS, settle_schedule
 from common._version import __version__
 
 from . import _validation as check
@@ -34,12 +36,22 @@ class BityClient(AsyncResource):
             ...
     ```
 
-    Endpoints live on `users`, `rates` and `orders`. After `login()` the token is
-    kept and refreshed by itself (see `BityAuth`); pass a stored `token=` to resume
-    a session, and `on_token_update` to be told of each new one (`dump_token`). If
-    that callback raises, the error propagates from the call that brought the new
-    token (which is in use all the same): a session that cannot be stored is not
-    hidden.
+    Its resources, one attribute per part of the API:
+
+    - `users` (`UsersResource`): activating a new user with the code Bity sent by
+      SMS (`verify_phone`); no token needed.
+    - `rates` (`RatesResource`): exchange rates, every pair's (`list`) or the
+      price Bity sells or buys one pair at (`we_sell`, `we_buy`); no token needed.
+    - `orders` (`OrdersResource`): the logged-in user's orders: buying and
+      selling crypto (`create`), reading them (`list`) and following their
+      progress (`watch`).
+
+    `login()` and `refresh()` handle the session itself. After `login()` the
+    token is kept and refreshed by itself (see `BityAuth`); pass a stored
+    `token=` to resume a session, and `on_token_update` to be told of each new
+    one (`dump_token`). If that callback raises, the error propagates from the
+    call that brought the new token (which is in use all the same): a session
+    that cannot be stored is not hidden.
 
     `token_store` keeps the session where other clients can share it: a
     `FileTokenStore` (processes of one machine) or a `RedisTokenStore` (processes
@@ -77,6 +89,10 @@ class BityClient(AsyncResource):
     others wait before their token is put on. A token refresh never waits for a
     place: the requests holding them may be waiting for it.
 
+    An order whose answer is lost is looked for in the order list after each
+    wait of `reconcile_delays` (seconds; at most 20 waits of up to 60 s each;
+    `()` turns it off): see `OrdersResource.create`.
+
     `rate_limit` paces the requests: `RateLimit(20)` or `"20/second"` in this
     process, or a `RedisRateLimiter` to share one budget with other processes.
     A request waits its turn in order, before its token is put on; a token
@@ -102,8 +118,10 @@ class BityClient(AsyncResource):
         server_timezone: tzinfo = timezone.utc,
         max_in_flight: int | None = None,
         rate_limit: RateLimit | str | RateLimiter | None = None,
+        reconcile_delays: Sequence[float] = DEFAULT_RECONCILE_DELAYS,
     ) -> None:
         self._client_id = check.no_spaces(client_id, field="client_id")
+        delays = settle_schedule("reconcile_delays", reconcile_delays)
         converter = converter_for(check.time_zone(server_timezone, field="server_timezone"))
         if token is not None:
             if not isinstance(token, Token):
@@ -143,7 +161,9 @@ class BityClient(AsyncResource):
         token_endpoint.bind(self._transport)
         self.users = UsersResource(self._transport, converter=converter)
         self.rates = RatesResource(self._transport, converter=converter)
-        self.orders = OrdersResource(self._transport, converter=converter)
+        self.orders = OrdersResource(
+            self._transport, converter=converter, clock=clock, reconcile_delays=delays
+        )
 
     def __repr__(self) -> str:
         state = "logged in" if self._auth.token is not None else "not logged in"

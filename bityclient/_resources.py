@@ -2,24 +2,29 @@
 
 Every method checks its input before sending (ValidationError names the field),
 takes a per-call `timeout=`, and returns models, never raw JSON, decoded by the
-client's converter (it knows the server's time zone: see `_decode.py`).
+client's converter (it knows the server's time zone).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import cattrs
 
-from common import TimeoutTypes, Transport, decode_created, structure
+from common import SDKError, TimeoutTypes, Transport, decode_created, structure
 from common._pages import decode_page
+from common._reconcile import DEFAULT_RECONCILE_DELAYS, Look, add_detail, not_settled_note, settle
 from common._validation import timeout_value
 from common._watch import Watch
 
 from . import _decode
 from ._decode import ActivationBody, decode
+from ._grants import utcnow
 from ._models import (
     AmountMode,
     Currency,
@@ -31,6 +36,7 @@ from ._models import (
     Rate,
 )
 from ._pagination import BityPage, BityPaginator
+from ._reconcile import CLOCK_MARGIN, AskedOrder, ReturnedOrders, search_orders
 from ._requests import (
     API_ROOT,
     TASTYPIE_PAGE,
@@ -48,6 +54,8 @@ T = TypeVar("T")
 _ORDER_HINT = (
     "Look for the order in `orders.list(order_by='-timestamp_created')` before creating it again."
 )
+
+logger = logging.getLogger("bityclient")
 
 
 def _paginate(
@@ -117,7 +125,9 @@ class RatesResource:
     """Exchange rates (`bity.rates`); no token is needed or sent.
 
     A pair is two currency codes written together (`"ETHBTC"`); it is checked for
-    shape, not against the reference's currency table (see `_validation.py`).
+    shape, not against the reference's currency table: the reference's own rate
+    list shows a pair outside that table, so an unknown pair is left to the
+    server, which answers 404 (NotFoundError).
     """
 
     def __init__(
@@ -173,13 +183,27 @@ class RatesResource:
 
 
 class OrdersResource:
-    """Orders of the logged-in user (`bity.orders`); every call sends the bearer token."""
+    """Orders of the logged-in user (`bity.orders`); every call sends the bearer token.
+
+    `clock`, `reconcile_delays` and `sleep` serve the lookup after a lost answer
+    (see `create`).
+    """
 
     def __init__(
-        self, transport: Transport, *, converter: cattrs.Converter = _decode.converter
+        self,
+        transport: Transport,
+        *,
+        converter: cattrs.Converter = _decode.converter,
+        clock: Callable[[], datetime] = utcnow,
+        reconcile_delays: tuple[float, ...] = DEFAULT_RECONCILE_DELAYS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._transport = transport
         self._converter = converter
+        self._clock = clock
+        self._reconcile_delays = reconcile_delays
+        self._sleep = sleep
+        self._returned = ReturnedOrders()
 
     def __repr__(self) -> str:
         return f"<OrdersResource {self._transport.base_url}{API_ROOT}/order/>"
@@ -205,13 +229,27 @@ class OrdersResource:
         person; an omitted `currency` means BTC). Pass `currency=""` to send the
         empty string the table shows for crypto-to-crypto orders.
 
-        The combination of category, currency and payment method is not checked
-        here (see `_validation.py`); the server refuses a wrong one with
-        BadRequestError. An order is never retried unless it provably never left;
-        if the outcome is unknown, the error says so (`outcome_unknown`): look for
-        the order in `orders.list(order_by="-timestamp_created")` before creating
-        it again. That includes a 2xx answer that does not decode as an order
-        (DecodeError): the server has probably created it.
+        What `amount` counts is `amount_mode`'s to say. With the default (0,
+        `AmountMode.DEFAULT`) it is what is paid in for BUY, BUY_ETH and BUY_REP
+        (the fiat, or the BTC) and what is paid out for SELL and SELL_ETH (the
+        fiat). `AmountMode.INPUT` makes it what is paid in (the ETH of a SELL_ETH),
+        `AmountMode.OUTPUT` what is paid out (the ETH of a BUY_ETH paid in BTC;
+        orders paid in fiat take only their input amount). Passing it explicitly
+        says what the amount means to whoever reads the call.
+
+        The combination of category, currency and payment method is not checked against the
+        reference's order summary table, which its own examples contradict; the server
+        refuses a wrong one with BadRequestError. An order is never sent twice by the SDK.
+        If its answer is lost (a timeout, a broken connection, a 5xx, a 2xx answer that does
+        not decode), the SDK looks for it in `orders.list(order_by="-timestamp_created")`
+        after each wait of the client's `reconcile_delays`: the orders of this category
+        created since just before the request was sent, of this amount (and crypto address
+        and person, where the list shows them). When exactly one order matches and no other
+        may be it, it is returned as if its answer had come, and a WARNING is logged.
+        Otherwise the original error is raised (its class, `outcome_unknown`), its message
+        saying where the SDK looked and for how long, with the orders that may be it as
+        `candidates` (a list of Order, newest first; empty when none): look at them before
+        creating the order again.
         """
         body = order_body(
             category=category,
@@ -222,15 +260,61 @@ class OrdersResource:
             amount_mode=amount_mode,
             person=person,
         )
-        response = await self._transport.request(
-            "POST",
-            f"{API_ROOT}/order/",
-            json=body,
-            timeout=timeout,
-            idempotent=False,
-            hint=_ORDER_HINT,
+        sent_at = self._clock()
+        try:
+            response = await self._transport.request(
+                "POST",
+                f"{API_ROOT}/order/",
+                json=body,
+                timeout=timeout,
+                idempotent=False,
+                hint=_ORDER_HINT,
+            )
+            order = decode_created(self._converter, response, Order, hint=_ORDER_HINT)
+        except SDKError as error:
+            if not (error.outcome_unknown and self._reconcile_delays):
+                raise
+            lost = error
+        else:
+            self._returned.add(order)
+            return order
+        return await self._recover(lost, AskedOrder.from_body(body), sent_at, timeout)
+
+    async def _recover(
+        self, lost: SDKError, asked: AskedOrder, sent_at: datetime, timeout: TimeoutTypes | None
+    ) -> Order:
+        """The order whose answer was `lost`, told apart in the list; else `lost`, raised."""
+        since = sent_at - timedelta(seconds=CLOCK_MARGIN)
+        candidates: list[Order] = []
+
+        async def look() -> Look[Order]:
+            nonlocal candidates
+            search = await search_orders(
+                self.list, asked, since, returned=self._returned, timeout=timeout
+            )
+            candidates = search.candidates
+            found = search.found
+            if found is not None:
+                self._returned.add(found)  # now, before another lookup can take it
+            return Look(found, final=len(candidates) > 1)
+
+        settled = await settle(self._reconcile_delays, look, sleep=self._sleep)
+        if settled.found is None:
+            where = (
+                f"for a {asked.category} order of amount {format(asked.amount, 'f')} in "
+                f"{API_ROOT}/order/ (created since {since.isoformat(timespec='seconds')})"
+            )
+            lost.candidates = candidates
+            raise add_detail(lost, not_settled_note(where, settled, candidates=len(candidates)))
+        logger.warning(
+            "POST %s/order/: the answer was lost (%s); recovered order %s from the order "
+            "list after %s",
+            API_ROOT,
+            type(lost).__name__,
+            settled.found.id,
+            settled.effort,
         )
-        return decode_created(self._converter, response, Order, hint=_ORDER_HINT)
+        return settled.found
 
     def list(
         self,

@@ -227,7 +227,7 @@ def make_converter(*, strict: bool = False, detailed_validation: bool = True) ->
 
     Models are structured by fast functions that fall back on cattrs' own
     (`detailed_validation` applies to those): the result and the errors are
-    cattrs', only quicker to reach for well-formed data (see `_fastpath`).
+    cattrs', only quicker to reach for well-formed data.
     """
     converter = cattrs.Converter(forbid_extra_keys=strict, detailed_validation=detailed_validation)
     converter.register_structure_hook(Decimal, _structure_decimal)

@@ -35,7 +35,7 @@ messages, logs and tracebacks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -79,6 +79,9 @@ class SDKError(Exception):
     #: The HTTP method and URL of the request, when there was one.
     method: str | None = None
     url: str | None = None
+    #: After an unknown outcome, what may be the record the request made, when the
+    #: SDK found several it could not tell apart (see `orders.create`); else empty.
+    candidates: Sequence[Any] = ()
 
     def __init__(
         self,
@@ -360,8 +363,7 @@ class PaginationError(SDKError):
 class SharedStoreError(SDKError):
     """The store that processes share (Redis) failed or was out of reach; nothing was sent.
 
-    The SDK never carries on without it (a request is never sent unpaced). Safe to retry.
-    """
+    The SDK never carries on without it (a request is never sent unpaced). Safe to retry."""
 
 
 _MAX_DEPTH = 32

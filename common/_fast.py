@@ -36,7 +36,10 @@ def fast_transport(
     (proxy settings in the environment are not read). Per-call timeouts apply as
     with the default transport. Errors are mapped so that only a request that
     provably never left is reported as a connect error, the only failure after
-    which the SDK resends a payment (see `common._aiohttp`). A transport belongs
+    which the SDK resends a payment: no connection could be made (refused, DNS,
+    TLS, certificate, proxy) or acquired in time. A disconnect, a timeout or a
+    malformed answer once the request may have been written is a read or
+    protocol error, never resent for a payment. A transport belongs
     to one client: closing the client closes it.
 
     Needs httpx-aiohttp: `pip install "cryptopay-async[fast]"`; without it this

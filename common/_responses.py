@@ -88,9 +88,10 @@ def _some(reasons: list[str]) -> str:
 def response_text(response: httpx.Response) -> str:
     """The body as text, for messages and errors' `text`; never raises.
 
-    Read as `_strict_text` reads it when it can be; otherwise as UTF-8, with U+FFFD
-    for what is not UTF-8 (so no charset label, known or not, text encoding or
-    not, can make reading a body fail).
+    Read as `decode_json` reads it when it can be (UTF-8, UTF-16/32 as JSON
+    allows, or the charset the response declares); otherwise as UTF-8, with
+    U+FFFD for what is not UTF-8 (so no charset label, known or not, text
+    encoding or not, can make reading a body fail).
     """
     text = _strict_text(response)
     return text if text is not None else response.content.decode("utf-8", errors="replace")
@@ -251,9 +252,11 @@ def decode_json(response: httpx.Response) -> Any:
     """The JSON body of a successful response, or DecodeError with the raw text.
 
     Numbers with a fraction become `Decimal`, never float, so an amount the server
-    writes as a JSON number keeps every digit. A body that is no text (see
-    `_strict_text`) is a DecodeError too: an amount or an address is read exactly
-    or not at all, never with replacement characters.
+    writes as a JSON number keeps every digit. The body is read as UTF-8, or as
+    UTF-16/32 when its bytes say so (as `json.loads` detects them), else in the
+    charset the response declares if the bytes fit it; a body that is none of
+    these is a DecodeError too: an amount or an address is read exactly or not
+    at all, never with replacement characters.
     """
     text = _strict_text(response)  # never with replacement characters: exact, or not at all
     if text is None:

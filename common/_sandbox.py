@@ -14,8 +14,9 @@ This module is where the rest of the project imports the sandbox core from. It
 holds `Sandbox`, the base of both sandboxes (the controls, the ways to reach the
 app, and the lifetime: `aclose()` and `async with`); the parts live in
 `_sandbox_controls.py` (journal, faults, `Date`, throttle),
-`_sandbox_middleware.py` (the ASGI middleware) and `_sandbox_http.py` (JSON
-answers, the control routes, serving).
+`_sandbox_middleware.py` (the ASGI middleware), `_sandbox_http.py` (JSON
+answers, the control routes, serving) and `_sandbox_index.py` (the controls
+described, and their index at `GET /sandbox/`).
 
 Needs the `[sandbox]` extra (starlette and uvicorn); the clients never import this.
 """
@@ -31,23 +32,31 @@ from starlette.types import ASGIApp
 from ._lifetime import AsyncResource
 from ._sandbox_controls import (
     CONTROL_PREFIX,
+    DROPS,
     REDACTED,
     Fault,
     RecordedRequest,
     SandboxControls,
 )
 from ._sandbox_http import control_routes, json_response, run_server, serve
-from ._sandbox_middleware import SandboxMiddleware
+from ._sandbox_index import ControlRoute, Param, control, control_index, index_route
+from ._sandbox_middleware import InProcess, SandboxMiddleware
 
 __all__ = [
     "CONTROL_PREFIX",
+    "DROPS",
     "REDACTED",
+    "ControlRoute",
     "Fault",
+    "Param",
     "RecordedRequest",
     "Sandbox",
     "SandboxControls",
     "SandboxMiddleware",
+    "control",
+    "control_index",
     "control_routes",
+    "index_route",
     "json_response",
     "run_server",
     "serve",
@@ -90,8 +99,13 @@ class Sandbox(SandboxControls, AsyncResource):
         return SandboxMiddleware(app, self)
 
     def transport(self) -> httpx.ASGITransport:
-        """An httpx transport that calls the app in-process (no socket)."""
-        return httpx.ASGITransport(app=self.app)
+        """An httpx transport that calls the app in-process (no socket).
+
+        A dropped request (`drop_next`) raises what httpx raises over a socket:
+        `httpx.RemoteProtocolError` for a lost connection, `httpx.ReadTimeout`
+        for an answer that never came.
+        """
+        return httpx.ASGITransport(app=InProcess(self.app))
 
     def serve(
         self, *, host: str = "127.0.0.1", port: int = 0

@@ -3,7 +3,7 @@
 `SandboxControls` is what a test drives in-process (and, through the routes of
 `_sandbox_http.py`, from another process): it records every API request that
 arrives (`requests`, `requests_to`), arms faults for the next ones (`fail_next`,
-`delay_next`), writes each answer's `Date` by the sandbox's own clock
+`drop_next`, `delay_next`), writes each answer's `Date` by the sandbox's own clock
 (`http_date`, `refresh_date_each_second`) and can serve like a busy server
 (`throttle`). `SandboxMiddleware` (`_sandbox_middleware.py`) applies them.
 """
@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 
 __all__ = [
     "CONTROL_PREFIX",
+    "DROPS",
     "REDACTED",
     "ErrorBody",
     "Fault",
@@ -41,6 +42,10 @@ REDACTED = "<redacted>"
 _SECRET_FORM_FIELDS = frozenset({"password", "refresh_token", "client_secret", "code"})
 
 ErrorBody = Callable[[int, str], Mapping[str, Any]]
+
+#: How a dropped request's connection is lost: closed by the server, or left unanswered
+#: until the client gives up.
+DROPS = ("reset", "timeout")
 
 
 @attrs.frozen
@@ -95,7 +100,8 @@ class RecordedRequest:
 class Fault:
     """What to do to one request instead of (or after) handling it.
 
-    `status` None only delays the request by `delay` seconds. With `after_handling`
+    `status` None only delays the request by `delay` seconds. `drop` (one of
+    `DROPS`) loses the connection instead of answering. With `after_handling`
     the request takes effect and its answer is replaced by the failure: what a
     client sees when a proxy gives up on a request the server went on to process.
     """
@@ -104,6 +110,7 @@ class Fault:
     delay: float = 0.0
     retry_after: int | None = None
     after_handling: bool = False
+    drop: str | None = None
 
 
 @attrs.define
@@ -217,6 +224,27 @@ class SandboxControls:
             raise ValueError(f"retry_after must be a whole number of seconds, got {retry_after!r}")
         fault = Fault(status=status, retry_after=retry_after, after_handling=after_handling)
         self._arm(path, method, times, fault)
+
+    def drop_next(
+        self,
+        path: str,
+        *,
+        timeout: bool = False,
+        times: int = 1,
+        method: str | None = None,
+        after_handling: bool = False,
+    ) -> None:
+        """Lose the connection of the next `times` requests to `path` instead of answering.
+
+        The server closes it (the client reads that the connection broke), or with
+        `timeout` leaves it unanswered until the client gives up (in-process,
+        through `transport()`, the client's read times out at once; served, the
+        answer is held until the client closes the connection, at most a minute).
+        With `after_handling` each request is processed first (a payment is made):
+        the "outcome unknown" case of a lost answer.
+        """
+        drop = DROPS[1] if timeout else DROPS[0]
+        self._arm(path, method, times, Fault(after_handling=after_handling, drop=drop))
 
     def delay_next(
         self, path: str, *, seconds: float, times: int = 1, method: str | None = None

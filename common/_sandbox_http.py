@@ -19,7 +19,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ._sandbox_controls import SandboxControls
+from ._sandbox_controls import DROPS, SandboxControls
+from ._sandbox_index import Param, control
 
 __all__ = ["control_routes", "json_response", "run_server", "serve"]
 
@@ -30,13 +31,10 @@ def json_response(data: Any, status_code: int = 200) -> Response:
 
 
 def control_routes(controls: SandboxControls) -> list[Route]:
-    """The HTTP controls both sandboxes share, for tests in another process.
+    """The HTTP controls both sandboxes share, for tests in another process: the
+    journal of requests (`/sandbox/requests`) and the faults (`/sandbox/faults`).
 
-    - `GET /sandbox/requests` lists the requests received (`?path=` filters);
-      `DELETE /sandbox/requests` forgets them.
-    - `POST /sandbox/faults` arms a fault: `{"path", "status", "times",
-      "retry_after", "method", "after_handling"}`, or `{"path", "delay", "times"}`;
-      `DELETE /sandbox/faults` disarms every fault.
+    Each route says what it does and takes, as `GET /sandbox/` lists it.
     """
 
     async def list_requests(request: Request) -> Response:
@@ -56,6 +54,16 @@ def control_routes(controls: SandboxControls) -> list[Route]:
             path, times, method = spec["path"], int(spec.get("times", 1)), spec.get("method")
             if "delay" in spec:
                 controls.delay_next(path, seconds=float(spec["delay"]), times=times, method=method)
+            elif "drop" in spec:
+                if spec["drop"] not in DROPS:
+                    raise ValueError(f"drop must be one of {', '.join(DROPS)}")
+                controls.drop_next(
+                    path,
+                    timeout=spec["drop"] == DROPS[1],
+                    times=times,
+                    method=method,
+                    after_handling=bool(spec.get("after_handling", False)),
+                )
             else:
                 controls.fail_next(
                     path,
@@ -74,10 +82,41 @@ def control_routes(controls: SandboxControls) -> list[Route]:
         return Response(status_code=204)
 
     return [
-        Route("/sandbox/requests", list_requests, methods=["GET"]),
-        Route("/sandbox/requests", clear_requests, methods=["DELETE"]),
-        Route("/sandbox/faults", arm_fault, methods=["POST"]),
-        Route("/sandbox/faults", clear_faults, methods=["DELETE"]),
+        control(
+            "GET",
+            "/sandbox/requests",
+            list_requests,
+            "The API requests received, oldest first (credentials redacted).",
+            Param("path", "only the requests to this path", where="query"),
+        ),
+        control("DELETE", "/sandbox/requests", clear_requests, "Forget the requests received."),
+        control(
+            "POST",
+            "/sandbox/faults",
+            arm_fault,
+            "Arm a fault: the next requests to a path fail with a status, or (with `drop`) "
+            "lose their connection, or (with `delay`) are held that many seconds first.",
+            Param("path", "the API path, e.g. /api/gateway/wallets", required=True),
+            Param("status", "the error status to answer (400-599; default 502)", type="integer"),
+            Param("times", "how many requests (default 1)", type="integer"),
+            Param("retry_after", "seconds for a Retry-After header", type="integer"),
+            Param("method", "only requests with this method"),
+            Param(
+                "after_handling",
+                "handle the request first, then lose its answer (the outcome-unknown case)",
+                type="boolean",
+            ),
+            Param(
+                "drop",
+                "lose the connection instead of answering: reset or timeout",
+            ),
+            Param(
+                "delay",
+                "hold the requests this many seconds instead of failing them",
+                type="number",
+            ),
+        ),
+        control("DELETE", "/sandbox/faults", clear_faults, "Disarm every fault not yet used."),
     ]
 
 

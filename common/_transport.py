@@ -65,8 +65,10 @@ class Transport(AsyncResource):
     it to the pool's size when a signature carries a deadline, so no request is
     signed and then left waiting for a connection until the deadline passes. With
     `latency_target` (seconds) as well, the cap adapts below `max_in_flight` so
-    that answers keep arriving within that time (see `common._limiter`): a server
-    that serves a burst slowly is not sent more than it answers in time.
+    that answers keep arriving within that time: it starts low and doubles while
+    answers are prompt, shrinks when an answer waits longer than the target (or
+    the server says it is overloaded), then grows by about one request a round; a
+    server that serves a burst slowly is not sent more than it answers in time.
 
     `rate_limit` paces requests: a `RateLimit` or its text (`"20/second"`) for a
     `LocalRateLimiter`, or a limiter to share (`RedisRateLimiter`: with other

@@ -6,9 +6,9 @@ It starts the bitexbit Gateway sandbox and the Bity sandbox on loopback sockets,
 then calls every endpoint of both clients over real HTTP, the way your code would,
 and prints what happens: payment methods, a wallet and a deposit that arrives and
 confirms (with its callback), a fiat invoice and its payment, a withdrawal moving
-to DONE, paging with `async for`, a failure whose outcome is unknown and how to
-resolve it; Bity phone activation, login, rates, quotes, an order, paging through
-orders and a token refresh that happens on its own.
+to DONE, paging with `async for`, a withdrawal whose answer is lost found again by
+its client_order_id (never sent twice); Bity phone activation, login, rates,
+quotes, an order, paging through orders and a token refresh that happens on its own.
 
 It needs the sandbox extra (`pip install "cryptopay-async[sandbox]"`), takes a few
 seconds, and exits non-zero if anything did not go as described.
@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from starlette.applications import Starlette
@@ -27,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bitexgate import BitexGateClient, DepositStatus, SDKError, WithdrawStatus
+from bitexgate import BitexGateClient, DepositStatus, WithdrawStatus
 from bitexgate.sandbox import GatewaySandbox
 from bityclient import AmountMode, BityClient, OrderCategory, Token
 from bityclient.sandbox import BitySandbox
@@ -49,11 +51,33 @@ def text(value: object) -> str:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
+def count(n: int, noun: str) -> str:
+    """`n` and `noun`, the noun plural unless there is exactly one: 1 order, 3 orders."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def moment(when: datetime | None) -> str:
+    """A time as ISO 8601, date and zone included: 2024-03-01T12:30:15+00:00."""
+    return "never" if when is None else when.isoformat(timespec="seconds")
+
+
 def table(rows: Iterable[Iterable[object]]) -> None:
     cells = [[text(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
     for row in cells:
         say("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+class SaidLogs(logging.Handler):
+    """Says each log record of the SDK (the WARNING of a recovered withdrawal) as it comes."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.said: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
+        say(f"log {record.levelname}: {record.getMessage()}")
 
 
 def expect(condition: bool, what: str) -> None:
@@ -122,7 +146,7 @@ async def gateway_tour(
         async for page in gw.wallets.history(address=wallet.address, page_size=5).pages():
             pages += 1
             seen += len(page.items)
-            say(f"page {pages}: {len(page.items)} deposits (count {page.total_count})")
+            say(f"page {pages}: {count(len(page.items), 'deposit')} (count {page.total_count})")
         expect((pages, seen) == (3, 12), "12 deposits over 3 pages of 5")
 
         section("invoices.create(): a fiat invoice; the payer goes to proceed_url")
@@ -139,7 +163,7 @@ async def gateway_tour(
         invoices = [i async for i in gw.invoices.list(ordering="-id")]
         payments = [p async for p in gw.invoices.history(ticker="UAH")]
         say(
-            f"{len(invoices)} invoice(s); payments: "
+            f"{count(len(invoices), 'invoice')}; payments: "
             + ", ".join(f"{p.amount:f} {p.ticker} ({p.status.name})" for p in payments)
         )
         expect(any(p.status is DepositStatus.CONFIRMED for p in payments), "the invoice is paid")
@@ -161,22 +185,28 @@ async def gateway_tour(
         expect(w.status.is_final, "a DONE withdrawal is final")
 
         section("a payment whose answer is lost is never sent twice")
+        say("the server makes the withdrawal, then its answer is lost (a 502 from a proxy)")
         sandbox.fail_next("/api/gateway/withdraw/create", status=502, after_handling=True)
+        logs = SaidLogs()
+        logging.getLogger("bitexgate").addHandler(logs)
         try:
-            await gw.withdrawals.create(
+            recovered = await gw.withdrawals.create(
                 ticker="USDT",
                 network="tron",
                 address="TR4d6N2HoC3Annqt2JK6HhQWuNARMNx5pW",
                 amount=Decimal("15"),
                 client_order_id="tour-order-2",
             )
-            expect(False, "the lost answer raises")
-        except SDKError as error:
-            say(f"{type(error).__name__}: outcome_unknown={error.outcome_unknown}")
-            expect(error.outcome_unknown, "the error says the outcome is unknown")
-        found = [w async for w in gw.withdrawals.history() if w.client_order_id == "tour-order-2"]
-        say(f"looked up by client_order_id: {len(found)} withdrawal (sent once, not resent)")
-        expect(len(found) == 1, "the withdrawal exists exactly once")
+        finally:
+            logging.getLogger("bitexgate").removeHandler(logs)
+        say(f"create() returned withdrawal #{recovered.id}, found by its client_order_id")
+        expect(recovered.client_order_id == "tour-order-2", "the lost withdrawal is recovered")
+        expect(bool(logs.said), "the recovery is logged")
+        posts = len(sandbox.requests_to("/api/gateway/withdraw/create"))
+        found = await gw.withdrawals.find(client_order_id="tour-order-2")
+        say(f"withdrawals.find(client_order_id='tour-order-2'): #{found.id if found else None}")
+        expect(found == recovered, "the withdrawal exists exactly once")
+        expect(posts == 2, "the lost one was sent once (after tour-order-1)")
 
         section("reads are retried: one 502, then the answer")
         sandbox.clear_requests()
@@ -184,7 +214,7 @@ async def gateway_tour(
         again = await gw.payment_methods.list()
         expect(len(again) == len(methods), "the retried read succeeds")
         sent = len(sandbox.requests_to("/api/gateway/payment-methods"))
-        say(f"{sent} requests arrived (a 502, then the retry), one list returned")
+        say(f"{count(sent, 'request')} arrived (a 502, then the retry), one list returned")
         expect(sent == 2, "one retry")
 
 
@@ -207,7 +237,7 @@ async def bity_tour(sandbox: BitySandbox, base_url: str) -> None:
 
         section("login(): password grant; the token is kept and renewed by itself")
         token = await bity.login(username=sandbox.username, password=sandbox.password)
-        say(f"logged in, token expires at {token.expires_at:%H:%M:%S} UTC, scope {token.scope!r}")
+        say(f"logged in, token expires at {moment(token.expires_at)}, scope {token.scope!r}")
 
         section("rates.list(), rates.we_sell(), rates.we_buy()")
         rates = [r async for r in bity.rates.list(page_size=4)]
@@ -215,7 +245,7 @@ async def bity_tour(sandbox: BitySandbox, base_url: str) -> None:
             [("pair", "we buy", "rate", "we sell")]
             + [(r.pair, r.rate_we_buy, r.rate, r.rate_we_sell) for r in rates[:6]]
         )
-        say(f"... {len(rates)} pairs, read 4 at a time")
+        say(f"... {count(len(rates), 'pair')}, read 4 at a time")
         sell = await bity.rates.we_sell("ETHCHF")
         buy = await bity.rates.we_buy("ETHCHF")
         say(f"ETH in CHF: Bity sells at {sell.rate:f}, buys at {buy.rate:f}")
@@ -239,19 +269,19 @@ async def bity_tour(sandbox: BitySandbox, base_url: str) -> None:
             await bity.orders.create(
                 category=OrderCategory.BUY_ETH,
                 currency="CHF",
-                amount=Decimal(100 + n),
+                amount=Decimal(100 + n),  # the CHF paid in: an order paid in fiat counts that
                 crypto_address="0x35f03647b25bd3e3221608dc05f079c0ce3ba3b1",
             )
         seen = 0
         async for page in bity.orders.list(order_by="-timestamp_created", page_size=3).pages():
             seen += len(page.items)
-            say(f"{len(page.items)} orders (of {page.total_count})")
+            say(f"{count(len(page.items), 'order')} (of {page.total_count})")
         expect(seen == 7, "all 7 orders read")
 
         section("the token expires: the next call refreshes it by itself")
         sandbox.expire_tokens()
         orders = [o async for o in bity.orders.list()]
-        say(f"{len(orders)} orders read; refreshes: {sandbox.refreshes}")
+        say(f"{count(len(orders), 'order')} read; refreshes: {sandbox.refreshes}")
         say(f"tokens handed to on_token_update: {len(rotated)}")
         expect(sandbox.refreshes == 1, "exactly one refresh")
         expect(bool(rotated) and rotated[-1] == bity.token, "the rotated token was handed over")

@@ -52,7 +52,11 @@ class Endpoint:
         transport = httpx.MockTransport(answer)
         if self.api == "bitexgate":
             async with BitexGateClient(
-                api_key="key-0001", secret="secret-0001", transport=transport, retry=NO_RETRIES
+                api_key="key-0001",
+                secret="secret-0001",
+                transport=transport,
+                retry=NO_RETRIES,
+                reconcile_delays=(),  # one request per call: its answer is what is tested
             ) as gw:
                 return await self.call(gw)
         token = Token(
@@ -66,6 +70,7 @@ class Endpoint:
             transport=transport,
             retry=NO_RETRIES,
             clock=lambda: NOW,
+            reconcile_delays=(),
         ) as bity:
             return await self.call(bity)
 

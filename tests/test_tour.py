@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,5 +36,12 @@ def test_the_tour_walks_every_endpoint_and_exits_zero() -> None:
     ):
         assert f"== {heading}" in done.stdout
     assert "FAILED" not in done.stdout
+    # Counts agree with their nouns: "1 order (of 7)", never "1 orders" or "invoice(s)".
+    assert "1 order (of 7)" in done.stdout
+    assert "(s)" not in done.stdout
+    nouns = "orders|deposits|invoices|withdrawals|requests|pairs|callbacks"
+    assert not re.search(rf"(?<![\d.])1 ({nouns})\b", done.stdout)
+    # A token's expiry is a full ISO 8601 time: its date and its zone.
+    assert re.search(r"token expires at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00, ", done.stdout)
     assert "every endpoint of both clients answered as described" in done.stdout
     assert done.stderr == ""

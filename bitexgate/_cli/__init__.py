@@ -16,8 +16,10 @@ command against an in-process sandbox with demo credentials and data; the
 `[sandbox]` extra).
 
 Answers are JSON on stdout (Decimal amounts as exact strings, enums as their
-codes, times in ISO 8601), or aligned columns with `--table`; lists are walked
-page by page (`--max-items` stops early).
+codes, times in ISO 8601), or aligned columns with `--table` (a code with its
+name beside it, `5 CONFIRMED`; each list's usual columns, `--columns` for others
+or `all`; lines cut to the terminal's width, or 120 characters, `--width` for
+another); lists are walked page by page (`--max-items` stops early).
 
 Exit codes: 0 success; 1 the API answered with an error status, or an answer
 that does not decode; 2 usage (bad flag or value, missing credentials, input

@@ -11,6 +11,12 @@ from .._client import BitexGateClient
 from ._settings import PAGING
 
 __all__ = [
+    "DEPOSIT_COLUMNS",
+    "INVOICE_COLUMNS",
+    "INVOICE_DEPOSIT_COLUMNS",
+    "PAYMENT_METHOD_COLUMNS",
+    "WALLET_COLUMNS",
+    "WITHDRAWAL_COLUMNS",
     "GatewayHandler",
     "invoices_create",
     "invoices_history",
@@ -25,9 +31,35 @@ __all__ = [
 
 GatewayHandler = Handler[BitexGateClient]
 
+# The columns each list shows with --table unless --columns says otherwise: what
+# tells the items apart and what a person looks for, within 120 characters.
+PAYMENT_METHOD_COLUMNS = (
+    "ticker",
+    "network",
+    "is_fiat",
+    "min_deposit",
+    "max_deposit",
+    "min_withdraw",
+    "max_withdraw",
+    "withdraw_fee_amount",
+)
+WALLET_COLUMNS = ("address", "ticker", "network", "created_at", "convert_ticker")
+DEPOSIT_COLUMNS = ("created_at", "status", "amount", "ticker", "network", "address")
+INVOICE_COLUMNS = ("slug", "ticker", "network", "amount", "created_at", "convert_ticker")
+INVOICE_DEPOSIT_COLUMNS = ("created_at", "status", "amount", "fee", "ticker", "network", "txid")
+WITHDRAWAL_COLUMNS = (
+    "id",
+    "created_at",
+    "status",
+    "amount",
+    "ticker",
+    "client_order_id",
+    "address",
+)
+
 
 async def payment_methods_list(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
-    out.show(await gw.payment_methods.list(ordering=a.ordering))
+    out.show(await gw.payment_methods.list(ordering=a.ordering), columns=PAYMENT_METHOD_COLUMNS)
 
 
 _HISTORY_FILTERS = (
@@ -60,11 +92,11 @@ async def wallets_create(gw: BitexGateClient, a: argparse.Namespace, out: Output
 
 
 async def wallets_list(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(gw.wallets.list(**PAGING.options(a)))
+    await out.stream_items(gw.wallets.list(**PAGING.options(a)), columns=WALLET_COLUMNS)
 
 
 async def wallets_history(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(gw.wallets.history(**_history_filters(a)))
+    await out.stream_items(gw.wallets.history(**_history_filters(a)), columns=DEPOSIT_COLUMNS)
 
 
 async def invoices_create(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
@@ -84,11 +116,13 @@ async def invoices_create(gw: BitexGateClient, a: argparse.Namespace, out: Outpu
 
 
 async def invoices_list(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(gw.invoices.list(**PAGING.options(a)))
+    await out.stream_items(gw.invoices.list(**PAGING.options(a)), columns=INVOICE_COLUMNS)
 
 
 async def invoices_history(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(gw.invoices.history(**_history_filters(a)))
+    await out.stream_items(
+        gw.invoices.history(**_history_filters(a)), columns=INVOICE_DEPOSIT_COLUMNS
+    )
 
 
 async def withdrawals_create(gw: BitexGateClient, a: argparse.Namespace, out: Output) -> None:
@@ -120,5 +154,6 @@ async def withdrawals_history(gw: BitexGateClient, a: argparse.Namespace, out: O
             txid=a.txid,
             address=a.address,
             **PAGING.options(a),
-        )
+        ),
+        columns=WITHDRAWAL_COLUMNS,
     )

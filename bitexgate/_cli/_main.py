@@ -19,7 +19,7 @@ __all__ = ["main", "run"]
 
 
 async def _execute(args: argparse.Namespace, secrets: Secrets) -> int:
-    out = Output(table=args.table)
+    out = Output.of(args)
     handler: GatewayHandler = args.handler
     if args.sandbox:
         sandbox = SANDBOX.in_process()

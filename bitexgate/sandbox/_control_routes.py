@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from common._sandbox import Param, control, index_route
+
 from .._enums import WithdrawStatus
 from ._catalogue import TICKERS
 from ._errors import Refused, UnknownObject
@@ -138,21 +140,11 @@ def _control(action: Endpoint) -> Endpoint:
 
 
 def control_api(sandbox: ControlledGateway) -> list[Route]:
-    """The controls a test in another process drives the sandbox with.
+    """The controls a test in another process drives the sandbox with, and their index.
 
-    - `POST /sandbox/deposits` `{address, amount, txid?, confirmed?}`: a deposit arrives.
-    - `POST /sandbox/deposits/{txid}/confirm` and `.../reject`: settle a deposit
-      or an invoice payment.
-    - `POST /sandbox/invoices/{slug}/pay` `{amount?, confirmed?}`: a payer pays.
-    - `POST /sandbox/withdrawals/{id}/advance` `{to?}` (a code or a name) and
-      `POST /sandbox/withdrawals/{id}/refuse`.
-    - `GET /sandbox/balances`, `PUT /sandbox/balances/{ticker}` `{amount}`.
-    - `GET /sandbox/callbacks` (every delivery), `DELETE /sandbox/callbacks`.
-    - `POST /sandbox/reset` (forget everything), `POST /sandbox/seed` (demo data).
-    - `GET /sandbox/pay/{slug}`: the page an invoice's `proceed_url` leads to.
-
-    Each answers the object as the API writes it; bad input is a 400 and an
-    unknown object a 404, both `{"detail": ...}`.
+    Each route says what it does and takes, as `GET /sandbox/` lists it. Each
+    answers the object as the API writes it; bad input is a 400 and an unknown
+    object a 404, both `{"detail": ...}`.
     """
 
     async def deposit(request: Request) -> Response:
@@ -228,22 +220,110 @@ def control_api(sandbox: ControlledGateway) -> list[Route]:
             return RedirectResponse(target, status_code=303)
         return HTMLResponse(_page("Sandbox payment", f"<p>{html.escape(outcome)}</p>"))
 
-    table: list[tuple[str, Endpoint, list[str]]] = [
-        ("/sandbox/deposits", deposit, ["POST"]),
-        ("/sandbox/deposits/{txid}/confirm", confirm, ["POST"]),
-        ("/sandbox/deposits/{txid}/reject", reject, ["POST"]),
-        ("/sandbox/invoices/{slug}/pay", pay, ["POST"]),
-        ("/sandbox/withdrawals/{id:int}/advance", advance, ["POST"]),
-        ("/sandbox/withdrawals/{id:int}/refuse", refuse, ["POST"]),
-        ("/sandbox/balances", balances, ["GET"]),
-        ("/sandbox/balances/{ticker}", set_balance, ["PUT"]),
-        ("/sandbox/callbacks", callbacks, ["GET"]),
-        ("/sandbox/callbacks", clear_callbacks, ["DELETE"]),
-        ("/sandbox/reset", reset, ["POST"]),
-        ("/sandbox/seed", seed, ["POST"]),
-        ("/sandbox/pay/{slug}", pay_page, ["GET", "POST"]),
+    return [
+        control(
+            "POST",
+            "/sandbox/deposits",
+            _control(deposit),
+            "A deposit arrives at a wallet's address (gross, before the deposit fee); its "
+            "callback is posted. Answers the deposit as wallet/history shows it.",
+            Param("address", "a wallet's address", required=True),
+            Param(
+                "amount", "the amount, a decimal string or number", type="decimal", required=True
+            ),
+            Param("txid", "its transaction id (default: a new one)"),
+            Param("confirmed", "confirmed at once (default false: pending)", type="boolean"),
+        ),
+        control(
+            "POST",
+            "/sandbox/deposits/{txid}/confirm",
+            _control(confirm),
+            "Confirm a pending deposit or invoice payment: its amount is credited.",
+            _TXID,
+        ),
+        control(
+            "POST",
+            "/sandbox/deposits/{txid}/reject",
+            _control(reject),
+            "Reject a pending deposit or invoice payment: nothing is credited.",
+            _TXID,
+        ),
+        control(
+            "POST",
+            "/sandbox/invoices/{slug}/pay",
+            _control(pay),
+            "A payer pays an invoice; answers the payment as invoice/history shows it.",
+            _SLUG,
+            Param("amount", "the amount paid (default: the invoice's)", type="decimal"),
+            Param("confirmed", "confirmed at once (default true)", type="boolean"),
+        ),
+        control(
+            "POST",
+            "/sandbox/withdrawals/{id:int}/advance",
+            _control(advance),
+            "Move a withdrawal on: one status, or through every status up to `to`; each "
+            "status passed through is posted to its callback URL.",
+            _WITHDRAWAL_ID,
+            Param("to", "a status code (30) or name (DONE)", type="integer or string"),
+        ),
+        control(
+            "POST",
+            "/sandbox/withdrawals/{id:int}/refuse",
+            _control(refuse),
+            "Refuse a withdrawal (REFUSED, 40): its amount and fee go back to the balance.",
+            _WITHDRAWAL_ID,
+        ),
+        control("GET", "/sandbox/balances", _control(balances), "The balance of every ticker."),
+        control(
+            "PUT",
+            "/sandbox/balances/{ticker}",
+            _control(set_balance),
+            "Set the account's balance of a ticker.",
+            Param("ticker", "e.g. USDT", where="path"),
+            Param("amount", "the balance, zero or more", type="decimal", required=True),
+        ),
+        control(
+            "GET",
+            "/sandbox/callbacks",
+            _control(callbacks),
+            "Every callback posted, oldest first: its URL, body, and the answer or error.",
+        ),
+        control("DELETE", "/sandbox/callbacks", _control(clear_callbacks), "Forget the callbacks."),
+        control(
+            "POST",
+            "/sandbox/reset",
+            _control(reset),
+            "Forget every object, balance, callback, recorded request and armed fault.",
+        ),
+        control(
+            "POST",
+            "/sandbox/seed",
+            _control(seed),
+            "Add demo data: balances, wallets, deposits, invoices, withdrawals.",
+        ),
+        control(
+            "GET",
+            "/sandbox/pay/{slug}",
+            _control(pay_page),
+            "The payment page an invoice's proceed_url leads to (HTML).",
+            _SLUG,
+        ),
+        control(
+            "POST",
+            "/sandbox/pay/{slug}",
+            _control(pay_page),
+            "The payment page's form: pay (then go to the invoice's payment_url) or cancel "
+            "(its cancel_url).",
+            _SLUG,
+            Param("action", "pay or cancel (a form field, not JSON)"),
+        ),
+        index_route("bitexbit Gateway"),
     ]
-    return [Route(path, _control(action), methods=methods) for path, action, methods in table]
+
+
+_TXID = Param("txid", "the deposit's or payment's transaction id", where="path")
+_SLUG = Param("slug", "the invoice's slug", where="path")
+_WITHDRAWAL_ID = Param("id", "the withdrawal's id", where="path")
 
 
 def _page(title: str, content: str) -> str:

@@ -4,7 +4,8 @@
     bityclient rates we-sell ETHBTC
     bityclient login --token-file ~/.bity-token.json
     bityclient orders list --token-file ~/.bity-token.json --order-by -timestamp_created
-    bityclient orders create --category BUY_ETH --amount 0.5 --crypto-address 0x...
+    bityclient orders create --category BUY_ETH --amount 0.5 --amount-mode output \\
+        --crypto-address 0x...
     bityclient --sandbox orders list
     bityclient sandbox --port 8002
 
@@ -31,6 +32,11 @@ real command would send it to Bity). `BITY_TOKEN_FILE` is ignored, and an
 explicit `--token-file` is refused (exit 2) rather than ignored, so nobody
 believes a session was stored that was not. To try token files on the sandbox,
 serve it (`bityclient sandbox`) and point `BITY_BASE_URL` at it.
+
+Answers are JSON on stdout (`to_dict`'s form: amounts as exact strings), or
+aligned columns with `--table` (each list's usual columns, `--columns` for
+others or `all`; lines cut to the terminal's width, or 120 characters, `--width`
+for another).
 
 Exit codes: 0 success; 1 the API answered with an error status, or an answer
 that does not decode; 2 usage (bad flag or value, missing credentials, input

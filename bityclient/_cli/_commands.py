@@ -10,6 +10,8 @@ from .._client import BityClient
 from ._settings import PAGING
 
 __all__ = [
+    "ORDER_COLUMNS",
+    "RATE_COLUMNS",
     "BityHandler",
     "orders_create",
     "orders_list",
@@ -21,13 +23,24 @@ __all__ = [
 
 BityHandler = Handler[BityClient]
 
+# The columns each list shows with --table unless --columns says otherwise.
+RATE_COLUMNS = ("pair", "rate", "rate_we_buy", "rate_we_sell", "timestamp", "is_enabled")
+ORDER_COLUMNS = (
+    "resource_uri",
+    "category",
+    "status",
+    "timestamp_created",
+    "input_transactions",
+    "output_transactions",
+)
+
 
 async def verify_phone(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
     out.show({"activated": await bity.users.verify_phone(phone=a.phone, code=a.code)})
 
 
 async def rates_list(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(bity.rates.list(**PAGING.options(a)))
+    await out.stream_items(bity.rates.list(**PAGING.options(a)), columns=RATE_COLUMNS)
 
 
 async def rates_we_sell(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
@@ -52,4 +65,4 @@ async def orders_create(bity: BityClient, a: argparse.Namespace, out: Output) ->
 
 
 async def orders_list(bity: BityClient, a: argparse.Namespace, out: Output) -> None:
-    await out.stream_items(bity.orders.list(**PAGING.options(a)))
+    await out.stream_items(bity.orders.list(**PAGING.options(a)), columns=ORDER_COLUMNS)

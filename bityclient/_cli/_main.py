@@ -26,7 +26,7 @@ _UNUSED_CLIENT_ID = "unused"
 
 
 async def _execute(args: argparse.Namespace, plan: Plan, secrets: Secrets) -> int:
-    out = Output(table=args.table)
+    out = Output.of(args)
     needs: str = args.needs
     credentials, token_file = plan.credentials, plan.token_file
 

@@ -83,7 +83,8 @@ def build_parser() -> ArgumentParser:
         "--amount-mode",
         type=enum_arg(AmountMode),
         metavar="MODE",
-        help=f"what the amount means: {enum_choices(AmountMode)}",
+        help="what the amount counts (default 0: what is paid in for BUY, BUY_ETH and "
+        f"BUY_REP, what is paid out for SELL and SELL_ETH): {enum_choices(AmountMode)}",
     )
     p.add_argument("--crypto-address", metavar="ADDRESS", help="where crypto is paid out")
     p.add_argument("--person", metavar="URI", help="the person's resource URI")

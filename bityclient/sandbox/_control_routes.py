@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from common._sandbox import json_response
+from common._sandbox import Param, control, index_route, json_response
 
 from ._demo import seed
 from ._forms import positive_int
@@ -115,7 +115,10 @@ def _settings(sandbox: ControlledBity) -> dict[str, Any]:
 
 
 def control_api(sandbox: ControlledBity) -> list[Route]:
-    """The controls a test in another process drives the sandbox with."""
+    """The controls a test in another process drives the sandbox with, and their index.
+
+    Each route says what it does and takes, as `GET /sandbox/` lists it.
+    """
 
     async def phones(request: Request) -> Response:
         data = await _control_body(request)
@@ -193,14 +196,89 @@ def control_api(sandbox: ControlledBity) -> list[Route]:
         return json_response({"orders": [f"/api/v1/order/{i}/" for i in ids]}, status_code=201)
 
     return [
-        Route("/sandbox/phones", _control(phones), methods=["POST"]),
-        Route("/sandbox/users", _control(users), methods=["POST"]),
-        Route("/sandbox/tokens/expire", _control(expire), methods=["POST"]),
-        Route("/sandbox/tokens/revoke", _control(revoke), methods=["POST"]),
-        Route("/sandbox/rates/{pair}", _control(rate), methods=["PUT"]),
-        Route("/sandbox/orders/{order_id}/advance", _control(advance), methods=["POST"]),
-        Route("/sandbox/settings", _control(get_settings), methods=["GET"]),
-        Route("/sandbox/settings", _control(put_settings), methods=["PUT"]),
-        Route("/sandbox/reset", _control(reset), methods=["POST"]),
-        Route("/sandbox/seed", _control(seed_demo), methods=["POST"]),
+        control(
+            "POST",
+            "/sandbox/phones",
+            _control(phones),
+            "Register a phone whose activation is pending; answers the code the SMS carries.",
+            Param("phone", "international format, e.g. +41790000000", required=True),
+            Param("code", "the code to expect (default: a new one)"),
+        ),
+        control(
+            "POST",
+            "/sandbox/users",
+            _control(users),
+            "Add a user who can log in; answers its username and person URI.",
+            Param("username", "a phone, e-mail or name, without spaces", required=True),
+            Param("password", "its password", required=True),
+        ),
+        control(
+            "POST",
+            "/sandbox/tokens/expire",
+            _control(expire),
+            "Every access token issued so far expires now (refresh tokens stay valid).",
+        ),
+        control(
+            "POST",
+            "/sandbox/tokens/revoke",
+            _control(revoke),
+            "Every access and refresh token becomes invalid: the next refresh is refused.",
+        ),
+        control(
+            "PUT",
+            "/sandbox/rates/{pair}",
+            _control(rate),
+            "Quote a pair at a mid rate (the reverse pair follows); answers the rate as "
+            "rate2 shows it.",
+            Param("pair", "e.g. ETHCHF", where="path"),
+            Param("rate", "the mid rate", type="decimal", required=True),
+            Param(
+                "spread",
+                "Bity sells at rate * (1 + spread), buys at 1 - spread (0.01)",
+                type="decimal",
+            ),
+            Param("enabled", "false: listed as disabled, not served or traded", type="boolean"),
+        ),
+        control(
+            "POST",
+            "/sandbox/orders/{order_id}/advance",
+            _control(advance),
+            "Move an open order on; answers it as POST /api/v1/order/ shows it.",
+            Param("order_id", "the order's id", where="path"),
+            Param("to", "CONF (paid), EXEC (executed, the default) or CANC (cancelled)"),
+        ),
+        control(
+            "GET",
+            "/sandbox/settings",
+            _control(get_settings),
+            "The settings and counters: access_token_lifetime, default_page_size, "
+            "invalid_grant_status, tokens_issued, refreshes.",
+        ),
+        control(
+            "PUT",
+            "/sandbox/settings",
+            _control(put_settings),
+            "Change one or more settings; answers them all.",
+            Param("access_token_lifetime", "seconds an access token lives", type="integer"),
+            Param(
+                "default_page_size", "the limit of an order list that asks for none", type="integer"
+            ),
+            Param(
+                "invalid_grant_status", "400 or 401: the status of invalid_grant", type="integer"
+            ),
+        ),
+        control(
+            "POST",
+            "/sandbox/reset",
+            _control(reset),
+            "Back to the state at start: users, tokens, rates, orders, settings, counters, "
+            "the journal and the faults.",
+        ),
+        control(
+            "POST",
+            "/sandbox/seed",
+            _control(seed_demo),
+            "Add demo orders for the demo user; answers their URIs.",
+        ),
+        index_route("Bity v1"),
     ]

@@ -38,10 +38,13 @@ class BitySandbox(Sandbox):
 
     It serves `/o/token/`, `/api/v1/user_signup/verifyphone/`, `/api/v1/rate2/`,
     `/api/v1/rate_we_sell/{PAIR}/`, `/api/v1/rate_we_buy/{PAIR}/` and
-    `/api/v1/order/` as the reference documents them (see `_state.py`,
-    `_auth.py` and `_forms.py` for the rules where it is silent), with the
-    journal and fault injection of `common._sandbox.Sandbox`, and control
-    routes under `/sandbox/`.
+    `/api/v1/order/` as the reference documents them, with the journal of
+    requests and fault injection both sandboxes share (`requests`,
+    `requests_to`, `fail_next`, `delay_next`), and control routes under
+    `/sandbox/` (the `bityclient.sandbox` package lists them). Where the
+    reference is silent it answers as Bity's stack would: the OAuth form as
+    oauthlib reads it, a wrong combination of order fields (by the reference's
+    order summary) as a 400 naming the field, lists as tastypie pages.
 
     The demo user (`username`, `password`) exists from the start; if the username
     is a phone number, its activation is pending with `DEMO_PHONE_CODE`.

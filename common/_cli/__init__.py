@@ -2,9 +2,13 @@
 
 Both are thin layers over the async clients, for poking an API from a shell: one
 subcommand per endpoint, the answer printed as JSON (the default) or, with
-`--table`, as aligned columns. This package holds what does not depend on either
-API: argument types, output, the JSON form of models, credentials from the
-environment, and the mapping from SDK errors to messages and exit codes.
+`--table`, as aligned columns for people: a code shown as its value with its
+name beside it (`5 CONFIRMED`), a list's default set of columns (`--columns`
+picks others, or all), lines that fit the terminal, or 120 characters when
+stdout is not one (`--width`), longer values cut with an ellipsis. This
+package holds what does not depend on either API: argument types, output, the
+JSON form of models, credentials from the environment, and the mapping from SDK
+errors to messages and exit codes.
 
 Exit codes:
 
@@ -27,14 +31,16 @@ shown, and every message written to stderr has the known secrets masked.
 This package is the one place both command lines import from; its modules hold
 one concern each: `_args` (argument types), `_parser` (parsers and the options
 every subcommand takes), `_settings` (flags and environment variables), `_secrets`
-(masking), `_output` (JSON and tables), `_report` (exit codes and error messages),
-`_run` (running a command), `_serve` (the sandbox on the command line) and
-`_main` (the course of a command's `main()`).
+(masking), `_output` (JSON, and what people read), `_table` (tables that fit a
+width), `_report` (exit codes and error messages), `_run` (running a command),
+`_serve` (the sandbox on the command line) and `_main` (the course of a
+command's `main()`).
 """
 
 from __future__ import annotations
 
 from ._args import (
+    columns_arg,
     decimal_arg,
     enum_arg,
     enum_choices,
@@ -44,7 +50,16 @@ from ._args import (
     positive_int_arg,
 )
 from ._main import run_main
-from ._output import Output, render_record, render_table, to_json_text, to_jsonable
+from ._output import (
+    ALL_COLUMNS,
+    DEFAULT_WIDTH,
+    Output,
+    display_enum,
+    render_record,
+    render_table,
+    to_json_text,
+    to_jsonable,
+)
 from ._parser import (
     ArgumentParser,
     CommandGroup,
@@ -87,6 +102,8 @@ from ._settings import (
 )
 
 __all__ = [
+    "ALL_COLUMNS",
+    "DEFAULT_WIDTH",
     "EXIT_API_ERROR",
     "EXIT_CODES_HELP",
     "EXIT_INTERRUPTED",
@@ -108,7 +125,9 @@ __all__ = [
     "add_credentials",
     "add_global_options",
     "client_options",
+    "columns_arg",
     "decimal_arg",
+    "display_enum",
     "enum_arg",
     "enum_choices",
     "error_lines",

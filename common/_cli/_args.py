@@ -12,6 +12,7 @@ from .._errors import ValidationError
 from .._validation import decimal_value
 
 __all__ = [
+    "columns_arg",
     "decimal_arg",
     "enum_arg",
     "enum_choices",
@@ -61,6 +62,16 @@ def port_arg(text: str) -> int:
     if value > _MAX_PORT:
         raise argparse.ArgumentTypeError(f"must be at most {_MAX_PORT}, got {value}")
     return value
+
+
+def columns_arg(text: str) -> tuple[str, ...]:
+    """Column names separated by commas (`id,status,amount`), or `all`."""
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    if not names:
+        raise argparse.ArgumentTypeError("expected column names separated by commas, or all")
+    if "all" in names and len(names) > 1:
+        raise argparse.ArgumentTypeError("all stands alone: every column")
+    return names
 
 
 def positive_float_arg(text: str) -> float:

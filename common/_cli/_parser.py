@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from .._version import __version__
-from ._args import non_negative_int_arg, positive_float_arg, positive_int_arg
-from ._output import Output
+from ._args import columns_arg, non_negative_int_arg, positive_float_arg, positive_int_arg
+from ._output import DEFAULT_WIDTH, Output
 from ._report import EXIT_CODES_HELP, EXIT_USAGE
 from ._secrets import Secrets
 from ._settings import Setting, add_credentials, dest_of
@@ -60,6 +60,23 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
         action="store_true",
         default=default(False),
         help="print aligned columns instead of JSON",
+    )
+    group.add_argument(
+        "--columns",
+        type=columns_arg,
+        default=default(None),
+        metavar="NAMES",
+        help="with --table: the columns to show, separated by commas, or all (default: a "
+        "set chosen for each list)",
+    )
+    group.add_argument(
+        "--width",
+        type=non_negative_int_arg,
+        default=default(None),
+        metavar="N",
+        help="with --table: cut values so that lines fit in N characters, 0 for no limit "
+        f"(default: the terminal's width, or {DEFAULT_WIDTH} when not a terminal; no limit "
+        "with --columns all)",
     )
     group.add_argument(
         "--timeout",

@@ -17,7 +17,7 @@ from .._errors import (
     ValidationError,
 )
 from .._responses import describe_error_body
-from ._output import to_jsonable
+from .._to_dict import json_data
 from ._secrets import Secrets
 
 __all__ = [
@@ -84,7 +84,7 @@ def _outcome_lines(exc: SDKError) -> list[str]:
 def _body_text(exc: APIStatusError) -> str:
     if exc.body is not None:
         try:
-            return json.dumps(to_jsonable(exc.body), ensure_ascii=False)
+            return json.dumps(json_data(exc.body), ensure_ascii=False)
         except (TypeError, ValueError):
             pass  # a body with no exact JSON form (a NaN): its raw text, below
     text = exc.text.strip()

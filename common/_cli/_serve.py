@@ -96,6 +96,7 @@ class SandboxCommand(Generic[S]):
             f"# demo credentials: paste these lines into a shell, then run {self.prog}",
             export_line(self.base_url_env, base_url),
             *(export_line(name, value) for name, value in self.demo_credentials(sandbox)),
+            f"# its HTTP controls (faults, the journal, the outside world): {base_url}/sandbox/",
         ]
 
     def serve(self, args: argparse.Namespace, secrets: Secrets) -> int:

@@ -46,6 +46,7 @@ async def gw(gateway_mock: respx.MockRouter) -> AsyncIterator[BitexGateClient]:
         secret=SECRET,
         clock=lambda: NOW,
         retry=RetryPolicy(initial_delay=0, max_retry_after=0),
+        reconcile_delays=(),  # the lookup after a lost answer: test_reconcile.py
     )
     async with client:
         yield client

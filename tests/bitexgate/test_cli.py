@@ -81,7 +81,7 @@ def test_payment_methods_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert btc["deposit_fee_amount"] == "0.00000000"  # exact, in plain notation
     assert btc["is_fiat"] is False
     lines = table(capsys, "payment-methods", "list")
-    assert lines[0].split()[:3] == ["ticker", "network", "min_deposit"]
+    assert lines[0].split()[:4] == ["ticker", "network", "is_fiat", "min_deposit"]
     assert len(lines) == 2 + len(methods)
 
 
@@ -100,7 +100,7 @@ def test_wallets_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert wallets
     assert {"address", "slug", "ticker", "network", "created_at"} <= set(wallets[0])
     assert len(ok(capsys, "wallets", "list", "--max-items", "1", "--page-size", "1")) == 1
-    assert table(capsys, "wallets", "list")[0].split()[:2] == ["address", "slug"]
+    assert table(capsys, "wallets", "list")[0].split()[:2] == ["address", "ticker"]
 
 
 def test_wallets_history(capsys: pytest.CaptureFixture[str]) -> None:
@@ -110,7 +110,7 @@ def test_wallets_history(capsys: pytest.CaptureFixture[str]) -> None:
     assert confirmed
     assert all(d["status"] == 5 for d in confirmed)
     lines = table(capsys, "wallets", "history", "--status", "5")
-    assert "CONFIRMED" in lines[2]
+    assert "  5 CONFIRMED  " in lines[2]
 
 
 def test_invoices_create(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,7 +128,7 @@ def test_invoices_list_and_history(capsys: pytest.CaptureFixture[str]) -> None:
     payments = ok(capsys, "invoices", "history", "--ticker", "UAH")
     assert payments
     assert all(p["ticker"] == "UAH" for p in payments)
-    assert table(capsys, "invoices", "history")[0].split()[:2] == ["date", "amount"]
+    assert table(capsys, "invoices", "history")[0].split()[:3] == ["created_at", "status", "amount"]
 
 
 def test_withdrawals_create(capsys: pytest.CaptureFixture[str]) -> None:
@@ -144,7 +144,7 @@ def test_withdrawals_history(capsys: pytest.CaptureFixture[str]) -> None:
     withdrawals = ok(capsys, "withdrawals", "history")
     assert withdrawals
     lines = table(capsys, "withdrawals", "history", "--max-items", "2")
-    assert lines[0].split()[:2] == ["id", "ticker"]
+    assert lines[0].split()[:3] == ["id", "created_at", "status"]
     assert len(lines) == 4
 
 
@@ -232,16 +232,28 @@ def test_an_unknown_outcome_is_said_loudly(
 ) -> None:
     sandbox.fail_next("/api/gateway/withdraw/create", status=502, after_handling=True)
     argv = ["withdrawals", "create", "--ticker", "USDT", "--network", "tron"]
-    argv += ["--address", TRON_ADDRESS, "--amount", "22", "--client-order-id", "cli-unknown"]
+    argv += ["--address", TRON_ADDRESS, "--amount", "22"]  # no client_order_id: no lookup
     code, out, err = run(capsys, *argv)
     assert code == 1
     assert out == ""
     assert "!!! OUTCOME UNKNOWN" in err
-    assert "'cli-unknown'" in err
+    assert "Pass a client_order_id with each withdrawal" in err
     assert err.splitlines()[-1] == (
-        "!!! Before running it again, check `bitexgate withdrawals history --ordering -id` "
-        "for client_order_id 'cli-unknown'."
+        "!!! Before running it again, check `bitexgate withdrawals history --ordering -id`."
     )
+    assert len(sandbox.requests_to("/api/gateway/withdraw/create")) == 1  # never resent
+    assert sandbox.requests_to("/api/gateway/withdraw/history") == []
+
+
+def test_a_lost_answer_with_a_client_order_id_is_recovered(
+    base_url: str, sandbox: GatewaySandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.fail_next("/api/gateway/withdraw/create", status=502, after_handling=True)
+    argv = ["withdrawals", "create", "--ticker", "USDT", "--network", "tron"]
+    argv += ["--address", TRON_ADDRESS, "--amount", "22", "--client-order-id", "cli-lost"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert json.loads(out)["client_order_id"] == "cli-lost"  # found in the history
     assert len(sandbox.requests_to("/api/gateway/withdraw/create")) == 1  # never resent
 
 
@@ -326,6 +338,12 @@ def test_the_sandbox_subcommand_serves_until_interrupted() -> None:
         assert {"BITEXGATE_API_KEY", "BITEXGATE_SECRET"} <= set(exports)
         response = httpx.get(f"{base}/api/gateway/payment-methods")
         assert response.status_code == 401  # it answers, and wants a signature
+        controls = process.stdout.readline().split()[-1]
+        assert controls == f"{base}/sandbox/"
+        index = httpx.get(controls).json()
+        assert {"POST /sandbox/deposits", "POST /sandbox/faults"} <= {
+            f"{c['method']} {c['path']}" for c in index["controls"]
+        }
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:

@@ -7,6 +7,7 @@ or a missing one, fails here.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -19,7 +20,6 @@ from bitexgate import (
     BitexGateClient,
     DepositStatus,
     FeePayer,
-    RequestTimeout,
     RetryPolicy,
     WithdrawStatus,
 )
@@ -29,6 +29,7 @@ from common import make_converter
 
 STRICT = configure_converter(make_converter(strict=True))
 TRON = "TR4d6N2HoC3Annqt2JK6HhQWuNARMNx5pW"
+WITHDRAW_CREATE = "/api/gateway/withdraw/create"
 
 
 @pytest.fixture(autouse=True)
@@ -113,6 +114,7 @@ async def test_every_endpoint(
     await sandbox.pay_invoice(invoice.slug)
     [listed] = [i async for i in client.invoices.list(ordering="id")]
     assert (listed.slug, listed.amount) == (invoice.slug, Decimal(120))
+    assert listed.proceed_url is None  # the list form leaves it out, as the reference does
     [payment] = [p async for p in client.invoices.history(ticker="USDT")]
     assert (payment.amount, payment.fee, payment.status) == (
         Decimal("118.86"),
@@ -211,13 +213,13 @@ async def _create_concurrently(client: BitexGateClient, sandbox: GatewaySandbox)
     assert sandbox.balance("USDT") == 0
 
 
-async def test_a_timed_out_withdrawal_is_found_afterwards(
-    client: BitexGateClient, sandbox: GatewaySandbox
+async def test_a_withdrawal_made_after_the_client_gave_up_is_recovered(
+    client: BitexGateClient, sandbox: GatewaySandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     sandbox.set_balance("USDT", Decimal(100))
-    sandbox.delay_next("/api/gateway/withdraw/create", seconds=0.2)
-    with pytest.raises(RequestTimeout) as caught:
-        await client.withdrawals.create(
+    sandbox.delay_next(WITHDRAW_CREATE, seconds=0.2)
+    with caplog.at_level(logging.WARNING, logger="bitexgate"):
+        withdrawal = await client.withdrawals.create(
             ticker="USDT",
             network="tron",
             address=TRON,
@@ -225,15 +227,33 @@ async def test_a_timed_out_withdrawal_is_found_afterwards(
             client_order_id="slow-1",
             timeout=0.05,
         )
-    assert caught.value.outcome_unknown
-    assert len(sandbox.requests_to("/api/gateway/withdraw/create")) == 1  # not resent
-    for _ in range(100):  # the server goes on with it after the client gave up
-        found = [w async for w in client.withdrawals.history() if w.client_order_id == "slow-1"]
-        if found:
-            break
-        await asyncio.sleep(0.01)
-    assert len(found) == 1
+    # The client gave up after 0.05 s, the server made it after 0.2 s, the SDK's
+    # lookups (from 0.5 s on) found it.
+    assert (withdrawal.client_order_id, withdrawal.amount) == ("slow-1", Decimal(22))
+    assert len(sandbox.requests_to(WITHDRAW_CREATE)) == 1  # not resent
+    assert [w.id for w in sandbox.state.withdrawals] == [withdrawal.id]
     assert sandbox.balance("USDT") == Decimal(77)
+    assert "recovered withdrawal" in caplog.text
+    assert "RequestTimeout" in caplog.text
+
+
+@pytest.mark.parametrize("timeout", [False, True], ids=["reset", "timeout"])
+async def test_a_connection_lost_after_the_withdrawal_was_made_is_recovered(
+    client: BitexGateClient, sandbox: GatewaySandbox, timeout: bool
+) -> None:
+    sandbox.set_balance("USDT", Decimal(100))
+    sandbox.drop_next(WITHDRAW_CREATE, timeout=timeout, after_handling=True)
+    withdrawal = await client.withdrawals.create(
+        ticker="USDT",
+        network="tron",
+        address=TRON,
+        amount=22,
+        client_order_id="lost-1",
+        timeout=0.3 if timeout else None,  # served, a timeout is the client's own
+    )
+    assert withdrawal.client_order_id == "lost-1"
+    assert len(sandbox.requests_to(WITHDRAW_CREATE)) == 1
+    assert [w.id for w in sandbox.state.withdrawals] == [withdrawal.id]
 
 
 async def test_requests_waiting_for_a_pooled_connection_arrive_in_time(

@@ -50,6 +50,26 @@ def test_sample_decodes_strictly(name: str, model: Any) -> None:
         assert decoded
 
 
+def test_an_invoice_has_a_proceed_url_in_the_create_answer_only() -> None:
+    # The reference's two forms of an invoice: the create answer and a list item.
+    created = converter.structure(fixture_json("bitexgate", "invoice_create.json"), Invoice)
+    [listed] = converter.structure(
+        fixture_json("bitexgate", "invoices.json")["results"], list[Invoice]
+    )
+    assert created.slug == listed.slug
+    assert (created.proceed_url, created.payment_url) == (
+        "payment-url",
+        "https://exchange.com/success",
+    )
+    assert created.callback_url is None
+    assert (listed.proceed_url, listed.payment_url, listed.cancel_url) == (None, None, None)
+    assert listed.callback_url == "https://exchange.com/api/callback"
+    # The model says so, where help() and the API reference show it.
+    doc = " ".join((Invoice.__doc__ or "").split())
+    assert "the answer of `invoices.create()` carries `proceed_url`" in doc
+    assert "`invoices.list()` leaves out `proceed_url`" in doc
+
+
 def test_unknown_keys_are_tolerated_in_production() -> None:
     data = {**fixture_json("bitexgate", "wallet_create.json"), "brand_new_field": [1, 2]}
     assert converter.structure(data, Wallet).slug == "659b46e76ae05ce03b19ec39f64dbea6f29e"

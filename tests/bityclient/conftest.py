@@ -77,6 +77,7 @@ def grant_response(
 def make_client(router: respx.MockRouter, **kwargs: Any) -> BityClient:
     kwargs.setdefault("client_id", CLIENT_ID)
     kwargs.setdefault("retry", NO_WAIT)
+    kwargs.setdefault("reconcile_delays", ())  # the lookup after a lost answer: test_reconcile.py
     return BityClient(transport=httpx.MockTransport(router.async_handler), **kwargs)
 
 

@@ -85,7 +85,7 @@ def test_rates_list_as_a_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "rates", "list", "--sandbox", "--table", "--page-size", "2")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split()[:4] == ["pair", "source", "target", "rate"]
+    assert lines[0].split()[:4] == ["pair", "rate", "rate_we_buy", "rate_we_sell"]
     assert "ETHBTC" in out
     assert len(lines) > 3  # every page, not only the first
 
@@ -530,6 +530,8 @@ def test_the_sandbox_subcommand_serves_until_interrupted() -> None:
         response = httpx.get(f"{base}/api/v1/rate_we_buy/ETHBTC/")
         assert response.status_code == 200
         assert response.json()["pair"] == "ETHBTC"
+        controls = process.stdout.readline().split()[-1]
+        assert httpx.get(controls).json()["sandbox"] == "Bity v1"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:

@@ -72,6 +72,7 @@ async def bity(
             retry=NO_WAIT,
             clock=clock,
             on_token_update=token_log,
+            reconcile_delays=(0.5, 0.5, 0.5),
         ) as client,
     ):
         assert base_url.startswith("http://127.0.0.1:")
@@ -253,24 +254,43 @@ async def test_a_revoked_session_must_log_in_again(
     assert (await bity.orders.list()).items == []
 
 
-async def test_a_timed_out_order_may_exist(bity: BityClient, sandbox: BitySandbox) -> None:
+async def test_an_order_made_after_the_client_gave_up_is_recovered(
+    bity: BityClient, sandbox: BitySandbox
+) -> None:
     await login(bity, sandbox)
     sandbox.delay_next(ORDERS, seconds=0.2, method="POST")
+    order = await bity.orders.create(
+        category=OrderCategory.BUY_ETH,
+        amount=Decimal("0.5"),
+        crypto_address=ETH_ADDRESS,
+        timeout=0.05,
+    )
+    # The client gave up after 0.05 s, the server made it after 0.2 s, and the SDK's
+    # lookups (after 0.5 s, 0.5 s and 0.5 s) told it apart in the order list.
+    assert len(sandbox.requests_to(ORDERS, method="POST")) == 1  # not resent
+    (listed,) = (await bity.orders.list()).items
+    assert order.resource_uri == listed.resource_uri
+    assert order.input_transactions[0].amount == Decimal("0.5")
+
+
+async def test_an_order_the_server_never_made_raises_after_looking(
+    bity: BityClient, sandbox: BitySandbox
+) -> None:
+    await login(bity, sandbox)
+    sandbox.drop_next(ORDERS, timeout=True, method="POST")  # held, never handled
     with pytest.raises(RequestTimeout) as info:
         await bity.orders.create(
             category=OrderCategory.BUY_ETH,
             amount=Decimal("0.5"),
             crypto_address=ETH_ADDRESS,
-            timeout=0.05,
+            timeout=0.1,
         )
     assert info.value.outcome_unknown
-    assert len(sandbox.requests_to(ORDERS, method="POST")) == 1  # not resent
-    for _ in range(50):  # the server goes on and makes it
-        orders = (await bity.orders.list()).items
-        if orders:
-            break
-        await asyncio.sleep(0.02)
-    assert len(orders) == 1
+    assert "did not find it" in str(info.value)
+    assert info.value.candidates == []
+    assert len(sandbox.requests_to(ORDERS, method="POST")) == 1
+    assert len(sandbox.requests_to(ORDERS, method="GET")) == 3  # one look after each wait
+    assert (await bity.orders.list()).items == []
 
 
 async def test_the_demo_data_shows_on_a_fresh_run(bity: BityClient, sandbox: BitySandbox) -> None:
@@ -310,3 +330,27 @@ async def test_a_refresh_never_waits_for_a_place_held_by_the_requests_waiting_fo
         )
     assert [page.items for page in pages] == [[]] * 8
     assert sandbox.refreshes == refreshes + 1  # one refresh, shared
+
+
+async def test_what_an_order_amount_counts_is_said_by_amount_mode(
+    bity: BityClient, sandbox: BitySandbox
+) -> None:
+    # The README's short example: 0.5 ETH bought, paid in BTC (no currency given).
+    await login(bity, sandbox)
+    bought = await bity.orders.create(
+        category=OrderCategory.BUY_ETH,
+        amount=Decimal("0.5"),
+        amount_mode=AmountMode.OUTPUT,
+        crypto_address=ETH_ADDRESS,
+    )
+    [paid_in], [paid_out] = bought.input_transactions, bought.output_transactions
+    assert (paid_out.amount, paid_out.currency) == (Decimal("0.5"), Currency.ETH)
+    assert paid_in.currency == Currency.BTC
+    # Left out, amount_mode is the server's default: for a BUY_ETH, what is paid in.
+    default = await bity.orders.create(
+        category=OrderCategory.BUY_ETH, amount=Decimal("0.5"), crypto_address=ETH_ADDRESS
+    )
+    [paid_in], [paid_out] = default.input_transactions, default.output_transactions
+    assert (paid_in.amount, paid_in.currency) == (Decimal("0.5"), Currency.BTC)
+    assert paid_out.currency == Currency.ETH
+    assert paid_out.amount != Decimal("0.5")

@@ -146,13 +146,14 @@ def test_decimals_are_written_exactly_in_plain_notation(value: Decimal, text: st
 
 def test_unknown_enum_values_are_kept() -> None:
     assert to_jsonable(Status(7)) == 7
-    assert to_jsonable(Status(7), display=True) == 7
+    assert to_jsonable(Status(7), display=True) == "7"  # no name to show beside it
     assert to_jsonable(Side("HOLD")) == "HOLD"
 
 
 def test_display_form_names_enums_and_rounds_times() -> None:
     data = to_jsonable(item(), display=True)
-    assert data["status"] == "CONFIRMED"
+    assert data["status"] == "5 CONFIRMED"  # the API's value, its name beside it
+    assert data["side"] == "BUY"  # named as it is spelled: once
     assert data["created_at"] == "2024-03-01 12:30:15+00:00"
 
 
@@ -177,15 +178,15 @@ def test_table_aligns_columns_and_leaves_out_empty_ones() -> None:
         "note",
     ]
     assert set(lines[1]) <= {"-", " "}
-    assert lines[2].startswith("1   22.0000000  CONFIRMED")
+    assert lines[2].startswith("1   22.0000000  5 CONFIRMED")
     assert "{symbol=ETH, amount=0.5}" in lines[2]
     assert "[2 items]" in lines[2]
     assert lines[2].rstrip().endswith("-")  # a missing value in a column others fill
     assert lines[3].rstrip().endswith("x")
     # Every row's columns start at the header's positions.
     start = lines[0].index("status")
-    assert lines[2][start:].startswith("CONFIRMED")
-    assert lines[3][start:].startswith("CONFIRMED")
+    assert lines[2][start:].startswith("5 CONFIRMED")
+    assert lines[3][start:].startswith("5 CONFIRMED")
     # A column empty in every row is not shown.
     assert "note" not in render_table([to_jsonable(item(1))])
 

@@ -154,6 +154,8 @@ def test_the_banner_exports_the_demo_credentials() -> None:
         "# demo credentials: paste these lines into a shell, then run tool",
         "export TOOL_URL=http://127.0.0.1:8009",
         "export TOOL_KEY='demo key'",
+        "# its HTTP controls (faults, the journal, the outside world): "
+        "http://127.0.0.1:8009/sandbox/",
     ]
 
 

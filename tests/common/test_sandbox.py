@@ -120,6 +120,65 @@ async def test_after_handling_processes_the_request_and_replaces_its_answer(
     assert sandbox.handled == 1  # the payment was made; only its answer was lost
 
 
+@pytest.mark.parametrize("after_handling", [True, False])
+async def test_drop_next_loses_the_connection_in_process(
+    client: tuple[EchoSandbox, httpx.AsyncClient], after_handling: bool
+) -> None:
+    sandbox, http = client
+    sandbox.drop_next("/echo", after_handling=after_handling)
+    with pytest.raises(httpx.RemoteProtocolError):
+        await http.post("/echo", content=b"pay")
+    assert sandbox.handled == int(after_handling)  # made, or not, before the loss
+    assert (await http.post("/echo")).status_code == 201  # one request only
+
+
+@pytest.mark.parametrize("after_handling", [True, False])
+async def test_drop_next_with_timeout_times_out_in_process(
+    client: tuple[EchoSandbox, httpx.AsyncClient], after_handling: bool
+) -> None:
+    sandbox, http = client
+    sandbox.drop_next("/echo", timeout=True, after_handling=after_handling, method="POST")
+    assert (await http.get("/echo")).status_code == 201  # another method: untouched
+    with pytest.raises(httpx.ReadTimeout):
+        await http.post("/echo", content=b"pay")
+    assert sandbox.handled == 1 + int(after_handling)
+
+
+async def test_a_served_drop_closes_the_connection_after_handling() -> None:
+    sandbox = EchoSandbox()
+    sandbox.drop_next("/echo", after_handling=True)
+    async with sandbox.serve() as base_url, httpx.AsyncClient(base_url=base_url) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post("/echo", content=b"pay")
+        assert (await http.post("/echo")).status_code == 201  # the server goes on serving
+    assert sandbox.handled == 2
+
+
+async def test_a_served_timeout_holds_the_answer_until_the_client_gives_up() -> None:
+    sandbox = EchoSandbox()
+    sandbox.drop_next("/echo", timeout=True, after_handling=True)
+    async with sandbox.serve() as base_url, httpx.AsyncClient(base_url=base_url) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.post("/echo", content=b"pay", timeout=0.2)
+        assert (await http.post("/echo")).status_code == 201
+    assert sandbox.handled == 2
+
+
+async def test_drops_are_armed_over_http(
+    client: tuple[EchoSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, http = client
+    for drop, error in (("reset", httpx.RemoteProtocolError), ("timeout", httpx.ReadTimeout)):
+        spec = {"path": "/echo", "drop": drop, "after_handling": True}
+        assert (await http.post("/sandbox/faults", json=spec)).status_code == 201
+        with pytest.raises(error):
+            await http.post("/echo")
+    assert sandbox.handled == 2
+    refused = await http.post("/sandbox/faults", json={"path": "/echo", "drop": "later"})
+    assert refused.status_code == 400
+    assert "reset, timeout" in refused.json()["detail"]
+
+
 async def test_delay_next_holds_the_request_then_handles_it(
     client: tuple[EchoSandbox, httpx.AsyncClient],
 ) -> None:
@@ -148,6 +207,8 @@ async def test_clear_faults_disarms_every_fault(
         (lambda s: s.fail_next("echo"), "must start with '/'"),
         (lambda s: s.fail_next("/echo", times=0), "at least 1"),
         (lambda s: s.delay_next("/echo", seconds=-1), "negative"),
+        (lambda s: s.drop_next("/echo", times=0), "at least 1"),
+        (lambda s: s.drop_next("echo"), "must start with '/'"),
         (lambda s: s.delay_next("/echo", seconds=float("inf")), "finite"),
         (lambda s: s.delay_next("/echo", seconds=float("nan")), "finite"),
         (lambda s: s.fail_next("/echo", status=429, retry_after=-1), "retry_after"),

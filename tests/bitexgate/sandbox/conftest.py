@@ -82,6 +82,7 @@ async def gw(sandbox: GatewaySandbox) -> AsyncIterator[BitexGateClient]:
         base_url=BASE_URL,
         transport=sandbox.transport(),
         retry=RetryPolicy(initial_delay=0, max_retry_after=1),
+        reconcile_delays=(0, 0),
     ) as client:
         yield client
 

@@ -18,6 +18,7 @@ from tests.bitexgate.sandbox.conftest import funded
 
 TRON = "TR4d6N2HoC3Annqt2JK6HhQWuNARMNx5pW"
 WITHDRAW_CREATE = "/api/gateway/withdraw/create"
+WITHDRAW_HISTORY = "/api/gateway/withdraw/history"
 
 
 async def test_a_429_with_retry_after_is_waited_out_by_a_read(
@@ -60,6 +61,7 @@ async def test_a_502_on_a_withdrawal_is_not_resent_and_says_the_outcome_is_unkno
     assert caught.value.outcome_unknown
     assert "order_123" in (caught.value.hint or "")
     assert len(sandbox.requests_to(WITHDRAW_CREATE)) == 1  # never resent
+    assert len(sandbox.requests_to(WITHDRAW_HISTORY)) == 2  # looked for, after each wait
     # This 502 came before the sandbox handled it: nothing was withdrawn.
     assert [w async for w in gw.withdrawals.history()] == []
     assert sandbox.balance("USDT") == Decimal(100)
@@ -70,15 +72,12 @@ async def test_a_lost_answer_is_found_by_its_client_order_id(
 ) -> None:
     funded(sandbox, USDT="100")
     sandbox.fail_next(WITHDRAW_CREATE, status=502, after_handling=True)
-    with pytest.raises(ServiceUnavailableError) as caught:
-        await gw.withdrawals.create(
-            ticker="USDT", network="tron", address=TRON, amount=22, client_order_id="order_123"
-        )
-    assert caught.value.outcome_unknown
-    # The withdrawal went out; the history says so.
-    found = [w async for w in gw.withdrawals.history() if w.client_order_id == "order_123"]
-    assert len(found) == 1
-    assert found[0].amount == Decimal(22)
+    recovered = await gw.withdrawals.create(
+        ticker="USDT", network="tron", address=TRON, amount=22, client_order_id="order_123"
+    )
+    # The withdrawal went out; the SDK found it in the history, as if answered.
+    assert (recovered.client_order_id, recovered.amount) == ("order_123", Decimal(22))
+    assert await gw.withdrawals.find(client_order_id="order_123") == recovered
     assert sandbox.balance("USDT") == Decimal(77)
     # Sending it again would not pay twice: the id is taken.
     with pytest.raises(BadRequestError) as again:

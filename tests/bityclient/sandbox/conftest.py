@@ -43,6 +43,7 @@ async def bity(sandbox: BitySandbox, clock: FakeClock) -> AsyncIterator[BityClie
         transport=sandbox.transport(),
         retry=NO_WAIT,
         clock=clock,
+        reconcile_delays=(0, 0),
     ) as client:
         yield client
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bityclient import (
+    AmountMode,
     BityClient,
     OrderCategory,
     RateLimitError,
@@ -71,19 +72,35 @@ async def test_a_502_on_an_order_is_not_resent_and_its_outcome_is_unknown(
     assert (await logged_in.orders.list()).items == []
 
 
-async def test_an_order_made_but_its_answer_lost(
+async def test_an_order_made_but_its_answer_lost_is_told_apart_in_the_list(
     logged_in: BityClient, sandbox: BitySandbox
 ) -> None:
     sandbox.fail_next(ORDERS, status=504, method="POST", after_handling=True)
+    order = await logged_in.orders.create(
+        category=OrderCategory.SELL_ETH,
+        amount=Decimal("2"),
+        amount_mode=AmountMode.INPUT,
+        crypto_address="bc1qxyz",
+    )
+    (listed,) = [o async for o in logged_in.orders.list(order_by="-timestamp_created")]
+    assert order == listed  # the list form: no amount or address, but this category and input
+    assert order.category is OrderCategory.SELL_ETH
+    assert order.input_transactions[0].amount == Decimal("2")
+    assert len(sandbox.requests_to(ORDERS, method="POST")) == 1
+
+
+async def test_an_order_lost_before_it_was_made_raises_after_looking(
+    logged_in: BityClient, sandbox: BitySandbox
+) -> None:
+    sandbox.fail_next(ORDERS, status=504, method="POST")
     with pytest.raises(ServiceUnavailableError) as info:
         await logged_in.orders.create(
             category=OrderCategory.SELL_ETH, amount=Decimal("2"), crypto_address="bc1qxyz"
         )
     assert info.value.outcome_unknown
-    # The order exists all the same: what the error tells the caller to look for.
-    (order,) = [o async for o in logged_in.orders.list(order_by="-timestamp_created")]
-    assert order.category is OrderCategory.SELL_ETH
-    assert order.input_transactions[0].amount == Decimal("2")
+    assert len(sandbox.requests_to(ORDERS, method="POST")) == 1
+    assert len(sandbox.requests_to(ORDERS, method="GET")) == 2  # the fixture's two looks
+    assert [o async for o in logged_in.orders.list()] == []
 
 
 async def test_a_429_on_an_order_is_not_resent(logged_in: BityClient, sandbox: BitySandbox) -> None:
