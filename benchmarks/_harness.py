@@ -104,6 +104,18 @@ def bity_server(*, cpu: int | None, max_seconds: float) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def redis_url(given: str | None) -> Iterator[str | None]:
+    """`given`, else the URL of a `redis-server` started for the block, else None."""
+    if given is not None:
+        yield given
+        return
+    from tests.redis_server import running_redis
+
+    with running_redis() as server:
+        yield None if server is None else server.url
+
+
+@contextlib.contextmanager
 def _spawned(command: list[str]) -> Iterator[str]:
     """Run a server script that prints `PORT <n>`; stop it (stdin closed, then killed) after."""
     process = subprocess.Popen(  # noqa: S603 (our own script, with the running interpreter)

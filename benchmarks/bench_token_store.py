@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,18 +54,6 @@ HEADERS = [
 ]
 
 Call = Callable[[], Awaitable[Any]]
-
-
-@contextlib.contextmanager
-def redis_url(given: str | None) -> Iterator[str | None]:
-    """`given`, else the URL of a `redis-server` started for the block, else None."""
-    if given is not None:
-        yield given
-        return
-    from tests.redis_server import running_redis
-
-    with running_redis() as server:
-        yield None if server is None else server.url
 
 
 async def measure(base_url: str, url: str, *, quick: bool) -> list[list[Any]]:
@@ -134,7 +121,7 @@ async def measure(base_url: str, url: str, *, quick: bool) -> list[list[Any]]:
 
 def run(*, quick: bool = False, redis: str | None = None) -> str:
     """Run the benchmark; the report as Markdown (or why it was skipped)."""
-    with redis_url(redis) as url:
+    with h.redis_url(redis) as url:
         if url is None:
             return (
                 f"### {TITLE}\n\nSkipped: no Redis. Install `redis-server` (Debian: "

@@ -7,7 +7,8 @@ Each benchmark starts its own loopback server (uvicorn, 127.0.0.1, in a
 subprocess that stops by itself) and runs alone too:
 `python benchmarks/bench_overhead.py`, `bench_fanout.py`, `bench_decode.py`,
 `bench_paging.py`, `bench_deadline.py`, `bench_amounts.py`, `bench_token_store.py`
-(which needs a `redis-server`, and says it was skipped without one).
+and `bench_rate_limit.py` (these two need a `redis-server`, and say they were
+skipped without one).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from benchmarks import (
     bench_fanout,
     bench_overhead,
     bench_paging,
+    bench_rate_limit,
     bench_token_store,
 )
 
@@ -39,6 +41,7 @@ BENCHMARKS = (
     bench_deadline,
     bench_amounts,
     bench_token_store,
+    bench_rate_limit,
 )
 
 

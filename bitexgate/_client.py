@@ -11,6 +11,8 @@ import httpx
 from common import (
     DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
+    RateLimit,
+    RateLimiter,
     RetryPolicy,
     TimeoutTypes,
     Transport,
@@ -92,6 +94,12 @@ class BitexGateClient(AsyncResource):
     looked for by its `client_order_id` in the withdrawal history, after each
     wait of `reconcile_delays` (seconds; at most 20 waits of up to 60 s each;
     `()` turns it off): see `Withdrawals.create`.
+
+    `rate_limit` paces the calls: `RateLimit(20)` or `"20/second"` in this
+    process, or a `RedisRateLimiter` to share one budget with other processes.
+    A call waits its turn in order, unsigned, and is signed only when it goes
+    (within the pool timeout). A 429 with `Retry-After` pauses every call of
+    the client (and of the processes sharing its limiter) until then.
     """
 
     def __init__(
@@ -108,6 +116,7 @@ class BitexGateClient(AsyncResource):
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         clock_offset: float | None = None,
+        rate_limit: RateLimit | str | RateLimiter | None = None,
         reconcile_delays: Sequence[float] = DEFAULT_RECONCILE_DELAYS,
     ) -> None:
         for field, value in (("api_key", api_key), ("secret", secret)):
@@ -139,6 +148,7 @@ class BitexGateClient(AsyncResource):
             latency_target=(
                 signature_window * LATENCY_SHARE if max_in_flight is not None else None
             ),
+            rate_limit=rate_limit,
         )
         self._callback_key = token_key(secret)
         gateway = Gateway(
@@ -156,6 +166,11 @@ class BitexGateClient(AsyncResource):
     def base_url(self) -> str:
         """The gateway's base URL."""
         return self._transport.base_url
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The limiter pacing the calls (None without `rate_limit`); another client may share it."""
+        return self._transport.rate_limiter
 
     @property
     def clock_offset(self) -> float:

@@ -8,7 +8,7 @@ from datetime import timezone, tzinfo
 
 import httpx
 
-from common import DEFAULT_TIMEOUT, RetryPolicy, TimeoutTypes, Transport
+from common import DEFAULT_TIMEOUT, RateLimit, RateLimiter, RetryPolicy, TimeoutTypes, Transport
 from common._lifetime import AsyncResource
 from common._reconcile import DEFAULT_RECONCILE_DELAYS, settle_schedule
 from common._version import __version__
@@ -92,6 +92,13 @@ class BityClient(AsyncResource):
     An order whose answer is lost is looked for in the order list after each
     wait of `reconcile_delays` (seconds; at most 20 waits of up to 60 s each;
     `()` turns it off): see `OrdersResource.create`.
+
+    `rate_limit` paces the requests: `RateLimit(20)` or `"20/second"` in this
+    process, or a `RedisRateLimiter` to share one budget with other processes.
+    A request waits its turn in order, before its token is put on; a token
+    grant takes the next turn, ahead of those waiting. A 429 with `Retry-After`
+    pauses every request of the client (and of the processes sharing its
+    limiter) until then.
     """
 
     def __init__(
@@ -110,6 +117,7 @@ class BityClient(AsyncResource):
         clock: Clock = utcnow,
         server_timezone: tzinfo = timezone.utc,
         max_in_flight: int | None = None,
+        rate_limit: RateLimit | str | RateLimiter | None = None,
         reconcile_delays: Sequence[float] = DEFAULT_RECONCILE_DELAYS,
     ) -> None:
         self._client_id = check.no_spaces(client_id, field="client_id")
@@ -146,6 +154,9 @@ class BityClient(AsyncResource):
             headers={"User-Agent": f"bityclient-python/{__version__}"},
             logger=logging.getLogger("bityclient"),
             max_in_flight=max_in_flight,
+            rate_limit=rate_limit,
+            # Under a rate limit, a due token is refreshed before a request's turn.
+            prepare=self._auth._token_for_request,
         )
         token_endpoint.bind(self._transport)
         self.users = UsersResource(self._transport, converter=converter)
@@ -165,6 +176,11 @@ class BityClient(AsyncResource):
     def base_url(self) -> str:
         """The configured base URL; the API lives under `/api/v1/` of it."""
         return self._transport.base_url
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The limiter pacing the requests (None without `rate_limit`): others may share it."""
+        return self._transport.rate_limiter
 
     @property
     def auth(self) -> BityAuth:

@@ -29,12 +29,16 @@ from ._errors import (
     SDKError,
     ServerError,
     ServiceUnavailableError,
+    SharedStoreError,
     SignatureWindowError,
     TransportError,
     ValidationError,
 )
 from ._fast import fast_transport
+from ._pacing import LocalRateLimiter, RateLimiter
 from ._pagination import AsyncPaginator, Page, query_of_link
+from ._rate_limit import RateLimit
+from ._redis_rate_limit import RedisRateLimiter
 from ._responses import (
     decode_created,
     decode_error,
@@ -66,6 +70,7 @@ __all__ = [
     "ConnectError",
     "DecodeError",
     "InternalServerError",
+    "LocalRateLimiter",
     "NetworkError",
     "NotFoundError",
     "OpenIntEnum",
@@ -73,12 +78,16 @@ __all__ = [
     "Page",
     "PaginationError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
+    "RateLimiter",
+    "RedisRateLimiter",
     "RequestTimeout",
     "RetryPolicy",
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SharedStoreError",
     "SignatureWindowError",
     "TimeoutTypes",
     "Transport",

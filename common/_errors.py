@@ -20,7 +20,8 @@ SDKError
 ├── AmountMismatchError ........... a payment was made, but not for the amount sent
 ├── CallbackNotConfirmedError ..... a callback the API's own record does not bear out
 ├── DecodeError ................... the response is not what the API documents
-└── PaginationError ............... the server's `next` links do not advance
+├── PaginationError ............... the server's `next` links do not advance
+└── SharedStoreError .............. the store processes share (Redis) failed; nothing was sent
 ```
 
 Every error says whether the request `may_have_reached_server`, and whether its
@@ -56,6 +57,7 @@ __all__ = [
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SharedStoreError",
     "SignatureWindowError",
     "TransportError",
     "ValidationError",
@@ -356,6 +358,12 @@ class DecodeError(SDKError):
 
 class PaginationError(SDKError):
     """The server's `next` link points back to a page already read."""
+
+
+class SharedStoreError(SDKError):
+    """The store that processes share (Redis) failed or was out of reach; nothing was sent.
+
+    The SDK never carries on without it (a request is never sent unpaced). Safe to retry."""
 
 
 _MAX_DEPTH = 32

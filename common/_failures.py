@@ -3,7 +3,8 @@
 `status_error` turns an answer that is not a success into its error (with the
 outcome of a payment left unknown unless a 4xx refused it); `request_error`
 turns a failure of the HTTP library into its error (a connect error only when
-the request provably never left). No library message that could quote a header
+the request provably never left); `turn_error` a request that had no turn under
+the rate limit in time, and so was never sent. No library message that could quote a header
 value is repeated.
 """
 
@@ -18,14 +19,17 @@ from ._errors import (
     DecodeError,
     NetworkError,
     PermissionDeniedError,
+    RateLimitError,
     RequestTimeout,
     SDKError,
     TransportError,
 )
 from ._headers import InvalidHeader
+from ._pacing import TurnTimeout
+from ._rate_limit import RateLimit
 from ._responses import error_from_response, signature_window_error
 
-__all__ = ["request_error", "status_error"]
+__all__ = ["request_error", "status_error", "turn_error"]
 
 # Failures that happen before a single byte of the request is written.
 _NEVER_SENT = (
@@ -89,6 +93,37 @@ def request_error(
         may_have_reached_server=True,
         outcome_unknown=not idempotent,
         hint=hint,
+    )
+
+
+def turn_error(
+    exc: TurnTimeout, request: httpx.Request, limit: RateLimit | None, pool: float | None
+) -> SDKError:
+    """The error for a request that had no turn in time, and so was not sent.
+
+    Held by a pause after a 429: a RateLimitError with the pause's `retry_after`
+    (the retry policy treats it as the 429 itself), but `may_have_reached_server`
+    False. Else a ConnectError, as for a connection the pool could not give in time.
+    """
+    method, url = request.method, str(request.url)
+    if exc.paused_for is not None:
+        error = RateLimitError(
+            f"{method} {url} was not sent: requests are paused for {exc.paused_for:.2f}s more "
+            "after a 429 (Retry-After)",
+            retry_after=exc.paused_for,
+            status_code=429,
+            body=None,
+            text="",
+            method=method,
+            url=url,
+        )
+        error.may_have_reached_server = False
+        return error
+    return ConnectError(
+        f"{method} {url}: no turn under the rate limit ({limit}) within the pool timeout "
+        f"({pool}s); the request was not sent",
+        method=method,
+        url=url,
     )
 
 

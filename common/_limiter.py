@@ -144,6 +144,13 @@ class ConcurrencyLimit:
                 timer.cancel()
         return Permit(self._clock())
 
+    def restart(self, permit: Permit) -> Permit:
+        """The same place, timed from now: after a wait for a turn under a rate limit.
+
+        That wait is not the server's latency: the cap must not adapt to it.
+        """
+        return Permit(self._clock())
+
     def release(self, permit: Permit, *, answered: bool, dropped: bool = False) -> None:
         """Give the place back, reporting how the request went.
 

@@ -14,6 +14,7 @@ from ._errors import (
     RateLimitError,
     RequestTimeout,
     SDKError,
+    SharedStoreError,
     SignatureWindowError,
 )
 from ._validation import MAX_RETRIES, fraction, seconds, whole_number
@@ -42,7 +43,7 @@ class RetryPolicy:
     Reads (GET) are retried on connection errors, timeouts, broken connections and
     the statuses 429, 500, 502, 503 and 504. Requests that create something (a
     withdrawal, an invoice, an order, a token) are retried only when they provably
-    never left: a failed connection.
+    never left: a failed connection, or a rate limiter's Redis that failed first.
 
     The wait grows exponentially from `initial_delay` up to `max_delay`, less a
     random share of up to `jitter` of it, so many clients do not retry in step. A
@@ -64,7 +65,7 @@ class RetryPolicy:
         """Whether the failed attempt number `attempt` (0-based) is sent again."""
         if attempt >= self.max_retries:
             return False
-        if isinstance(error, (ConnectError, SignatureWindowError)):
+        if isinstance(error, (ConnectError, SignatureWindowError, SharedStoreError)):
             return True  # never left, or refused unread: sending it again cannot duplicate it
         if not idempotent:
             return False

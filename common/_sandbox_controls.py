@@ -50,13 +50,18 @@ DROPS = ("reset", "timeout")
 
 @attrs.frozen
 class RecordedRequest:
-    """One API request as the sandbox received it, for a test to inspect."""
+    """One API request as the sandbox received it, for a test to inspect.
+
+    `received_at` is when it arrived, in epoch seconds by the sandbox's clock
+    (set as it is journaled; not compared): a test counts arrivals per second by it.
+    """
 
     method: str
     path: str
     query: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    received_at: float = attrs.field(default=0.0, eq=False)
 
     def header(self, name: str) -> str | None:
         """The first value of header `name` (any case), or None."""
@@ -87,6 +92,7 @@ class RecordedRequest:
             "query": self.query,
             "headers": headers,
             "body": body,
+            "received_at": self.received_at,
         }
 
 
@@ -263,8 +269,8 @@ class SandboxControls:
         self._faults.append(_ArmedFault(path, upper, times, fault))
 
     def record(self, request: RecordedRequest) -> Fault | None:
-        """Journal `request` and take the fault armed for it, if any."""
-        self._journal.append(request)
+        """Journal `request` (stamped with the time it arrived) and take its armed fault, if any."""
+        self._journal.append(attrs.evolve(request, received_at=self._epoch_clock()))
         for armed in self._faults:
             if armed.path == request.path and armed.method in (None, request.method):
                 armed.remaining -= 1

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import attrs
 import httpx
 
 from ._clock import DEADLINE_MISS
 from ._encoding import encode_json
-from ._errors import RateLimitError, SDKError
-from ._failures import request_error, status_error
+from ._errors import RateLimitError, SDKError, SharedStoreError
+from ._failures import request_error, status_error, turn_error
 from ._headers import CheckedAuth, invalid_header
 from ._lifetime import AsyncResource
 from ._limiter import ConcurrencyLimit
+from ._pacing import LocalRateLimiter, PauseOnly, PauseTicket, RateLimiter, TurnTimeout
+from ._rate_limit import RateLimit
 from ._retry import RetryPolicy
 from ._validation import MAX_IN_FLIGHT, timeout_value, whole_number
 
@@ -65,6 +69,19 @@ class Transport(AsyncResource):
     answers are prompt, shrinks when an answer waits longer than the target (or
     the server says it is overloaded), then grows by about one request a round; a
     server that serves a burst slowly is not sent more than it answers in time.
+
+    `rate_limit` paces requests: a `RateLimit` or its text (`"20/second"`) for a
+    `LocalRateLimiter`, or a limiter to share (`RedisRateLimiter`: with other
+    processes). Each attempt waits its turn in order, after its place under
+    `max_in_flight` and before its auth flow, at most the pool timeout in all.
+    A 429 with `Retry-After` pauses every request of this transport (and of the
+    processes sharing the limiter) until then, with or without a rate limit:
+    one 429, not one per task. The request that got it is retried as the retry
+    policy says; the others wait, or, when the pause outlasts their pool
+    timeout, fail at once, unsent, with a `RateLimitError` giving `retry_after`.
+    Under a rate limit, `prepare` (if given) is awaited before each turn is
+    taken: Bity's auth refreshes a due token then, so that no request takes a
+    turn and then waits for a refresh (going out later than it was counted).
     """
 
     def __init__(
@@ -81,6 +98,8 @@ class Transport(AsyncResource):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_in_flight: int | None = None,
         latency_target: float | None = None,
+        rate_limit: RateLimit | str | RateLimiter | None = None,
+        prepare: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -101,6 +120,7 @@ class Transport(AsyncResource):
         self._base_url = str(url).rstrip("/")
         # Its requests' headers are checked before httpx's transport sees, and quotes, them.
         self._auth = CheckedAuth(auth) if auth is not None else None
+        self._prepare = prepare
         self._timeout = timeout_value("timeout", timeout)
         self._retry = retry if retry is not None else RetryPolicy()
         self._headers = dict(headers or {})
@@ -120,6 +140,15 @@ class Transport(AsyncResource):
             if max_in_flight is not None
             else None
         )
+        # Every request takes a turn here, before its auth flow: under the rate limit, if
+        # any, and never during a pause after a 429.
+        self._pacer: RateLimiter = (
+            rate_limit
+            if isinstance(rate_limit, RateLimiter)
+            else PauseOnly(sleep=sleep)
+            if rate_limit is None
+            else LocalRateLimiter(rate_limit)
+        )
 
     def __repr__(self) -> str:
         return f"<Transport base_url={self._base_url!r}>"
@@ -138,6 +167,11 @@ class Transport(AsyncResource):
     def in_flight_limit(self) -> ConcurrencyLimit | None:
         """The cap on requests in flight, if any (its `limit` moves when adaptive)."""
         return self._limit
+
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The limiter pacing the requests, if a rate limit was given."""
+        return None if isinstance(self._pacer, PauseOnly) else self._pacer
 
     @property
     def is_closed(self) -> bool:
@@ -215,15 +249,27 @@ class Transport(AsyncResource):
         auth = (self._auth or _NO_AUTH) if authenticated else _NO_AUTH
 
         attempt = 0
+        waited = _Waited()  # the pauses this request has waited out hold it no more
         while True:
             request = self._client.build_request(
                 method, url, content=content, headers=headers, timeout=request_timeout
             )
             error: SDKError
+            if authenticated and self._prepare is not None and self.rate_limiter is not None:
+                await self._prepare()  # a token refreshed before the turn, not after it
             try:
-                response = await self._send(request, auth, request_timeout, capped=capped)
+                response = await self._send(
+                    request, auth, request_timeout, capped=capped, waited=waited
+                )
             except httpx.RequestError as exc:
                 error = request_error(exc, request, idempotent=idempotent, hint=hint)
+            except TurnTimeout as exc:
+                waited.ticket = exc.ticket or waited.ticket
+                error = turn_error(exc, request, self._pacer.limit, request_timeout.pool)
+            except SharedStoreError as exc:
+                error = SharedStoreError(
+                    f"{method} {request.url}: {exc.message}", method=method, url=str(request.url)
+                )
             else:
                 _release_stream(response)
                 if response.is_success:
@@ -236,6 +282,9 @@ class Transport(AsyncResource):
                     )
                     return response
                 error = status_error(response, idempotent=idempotent, hint=hint)
+                waited.ticket = (
+                    await self._pause_after(error, request_timeout.pool) or waited.ticket
+                )
             if not self._retry.should_retry(error, attempt=attempt, idempotent=idempotent):
                 self._logger.debug("%s %s failed (attempt %d): %s", method, url, attempt + 1, error)
                 # Not chained to the httpx error: its request holds the auth headers.
@@ -253,17 +302,47 @@ class Transport(AsyncResource):
             await self._sleep(delay)
             attempt += 1
 
+    async def _pause_after(self, error: SDKError, timeout: float | None) -> PauseTicket | None:
+        """After a 429 with `Retry-After`, pause every request; the ticket lets this one by."""
+        if not isinstance(error, RateLimitError) or not error.retry_after:
+            return None
+        self._logger.info(
+            "%s %s: 429, requests paused for %.2fs", error.method, error.url, error.retry_after
+        )
+        return await self._pacer._pause(error.retry_after, timeout)
+
     async def _send(
-        self, request: httpx.Request, auth: httpx.Auth, timeout: httpx.Timeout, *, capped: bool
+        self,
+        request: httpx.Request,
+        auth: httpx.Auth,
+        timeout: httpx.Timeout,
+        *,
+        capped: bool,
+        waited: _Waited,
     ) -> httpx.Response:
         limit = self._limit
+        pacer = self._pacer
+        first = not capped  # a token refresh: the requests ahead of it may be waiting for it
         if limit is None or not capped:
+            if not pacer._grant_now(first=first, waited=waited.ticket):
+                waited.ticket = await pacer._wait_turn(
+                    timeout.pool, first=first, waited=waited.ticket
+                )
             return await self._client.send(request, auth=auth, follow_redirects=False)
+        started = time.monotonic()
         try:
             permit = await limit.acquire(timeout.pool)
         except asyncio.TimeoutError:
             # What the pool itself raises when no connection frees up in time.
             raise httpx.PoolTimeout("no request slot free in time", request=request) from None
+        if not pacer._grant_now(first=first, waited=waited.ticket):
+            left = None if timeout.pool is None else timeout.pool - (time.monotonic() - started)
+            try:
+                waited.ticket = await pacer._wait_turn(left, first=first, waited=waited.ticket)
+            except BaseException:
+                limit.release(permit, answered=False)
+                raise
+            permit = limit.restart(permit)
         try:
             response = await self._client.send(request, auth=auth, follow_redirects=False)
         except BaseException as exc:
@@ -275,6 +354,13 @@ class Transport(AsyncResource):
             dropped=response.status_code in _OVERLOADED or DEADLINE_MISS in response.extensions,
         )
         return response
+
+
+@attrs.define
+class _Waited:
+    """The last pause one request waited out (across its attempts): it holds it no more."""
+
+    ticket: PauseTicket | None = None
 
 
 #: Answers that say the server is overloaded: the adaptive cap shrinks on them.

@@ -25,6 +25,7 @@ from benchmarks import (
     bench_fanout,
     bench_overhead,
     bench_paging,
+    bench_rate_limit,
     bench_token_store,
 )
 from benchmarks import run as run_all
@@ -156,6 +157,42 @@ def test_token_store_without_redis_says_it_was_skipped(
     assert "Skipped: no Redis. Install `redis-server`" in out
 
 
+def test_rate_limit(capsys: pytest.CaptureFixture[str], redis_url: str) -> None:
+    assert bench_rate_limit.main(["--quick", "--redis-url", redis_url]) == 0
+    rows = table_rows(capsys.readouterr().out, "8. Rate limit")
+    assert [(row[0], row[1]) for row in rows] == [
+        ("payment_methods.list", "1"),
+        ("payment_methods.list", "10"),
+        ("payment_methods.list", "100"),
+    ]
+    for row in rows:
+        assert all(number(cell) > 0 for cell in row[2:5])  # req/s: none, local, Redis
+        # one round in the quick mode: the median ratio is that round's
+        assert number(row[5]) == pytest.approx(number(row[3]) / number(row[2]), abs=0.02)
+        assert number(row[6]) == pytest.approx(number(row[4]) / number(row[3]), abs=0.02)
+        assert number(row[7]) == pytest.approx(
+            1000 / number(row[4]) - 1000 / number(row[3]), abs=0.05
+        )
+    # Only its own keys, and they are gone.
+    client = redis.Redis.from_url(redis_url)
+    assert client.keys("*") == []
+    client.close()
+
+
+def test_rate_limit_without_redis_says_it_was_skipped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @contextlib.contextmanager
+    def no_server() -> Iterator[None]:
+        yield None
+
+    monkeypatch.setattr(redis_server, "running_redis", no_server)
+    assert bench_rate_limit.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("### 8. Rate limit")
+    assert "Skipped: no Redis. Install `redis-server`" in out
+
+
 def test_run_py_runs_all_in_order(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -178,6 +215,7 @@ def test_run_py_runs_all_in_order(
         "bench_deadline",
         "bench_amounts",
         "bench_token_store",
+        "bench_rate_limit",
     ]
     assert all(quick for _, quick in seen)
     assert re.search(r"\(quick run, \d+ s\)", out)

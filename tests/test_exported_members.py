@@ -32,14 +32,18 @@ ERRORS = {
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SharedStoreError",
     "SignatureWindowError",
     "TransportError",
     "ValidationError",
 }
 
+#: Pacing, shared by both clients.
+RATE_LIMITS = {"LocalRateLimiter", "RateLimit", "RateLimiter", "RedisRateLimiter"}
+
 
 def test_bitexgate_exports() -> None:
-    assert set(bitexgate.__all__) == ERRORS | {
+    assert set(bitexgate.__all__) == ERRORS | RATE_LIMITS | {
         "DEFAULT_BASE_URL",
         "AsyncPaginator",
         "BitexGateClient",
@@ -98,6 +102,12 @@ def test_every_exported_name_exists_and_is_public(module: object) -> None:
 
 def test_errors_are_the_same_classes_in_every_package() -> None:
     for name in ERRORS:
+        assert getattr(bitexgate, name) is getattr(common, name)
+        assert getattr(bityclient, name) is getattr(common, name)
+
+
+def test_rate_limits_are_the_same_classes_in_every_package() -> None:
+    for name in RATE_LIMITS:
         assert getattr(bitexgate, name) is getattr(common, name)
         assert getattr(bityclient, name) is getattr(common, name)
 

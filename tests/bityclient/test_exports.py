@@ -45,8 +45,12 @@ PUBLIC = {
     "BityPage",
     "BityPaginator",
     "Page",
-    # retries
+    # retries and rate limits
     "RetryPolicy",
+    "RateLimit",
+    "RateLimiter",
+    "LocalRateLimiter",
+    "RedisRateLimiter",
     # transport
     "fast_transport",
     # models as JSON data
@@ -77,12 +81,17 @@ PUBLIC = {
     "AmountMismatchError",
     "DecodeError",
     "PaginationError",
+    "SharedStoreError",
 }
 
 SHARED = {
     "AsyncPaginator",
     "Page",
     "RetryPolicy",
+    "RateLimit",
+    "RateLimiter",
+    "LocalRateLimiter",
+    "RedisRateLimiter",
     "fast_transport",
     "to_dict",
     "Change",
@@ -106,6 +115,7 @@ SHARED = {
     "AmountMismatchError",
     "DecodeError",
     "PaginationError",
+    "SharedStoreError",
 }
 
 

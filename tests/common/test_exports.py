@@ -22,6 +22,7 @@ EXPECTED = {
     "ConnectError",
     "DecodeError",
     "InternalServerError",
+    "LocalRateLimiter",
     "NetworkError",
     "NotFoundError",
     "OpenIntEnum",
@@ -29,12 +30,16 @@ EXPECTED = {
     "Page",
     "PaginationError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
+    "RateLimiter",
+    "RedisRateLimiter",
     "RequestTimeout",
     "RetryPolicy",
     "SDKError",
     "ServerError",
     "ServiceUnavailableError",
+    "SharedStoreError",
     "SignatureWindowError",
     "AmountMismatchError",
     "TimeoutTypes",
@@ -89,3 +94,5 @@ def test_error_tree() -> None:
         assert issubclass(getattr(common, name), common.APIStatusError)
     assert issubclass(common.DecodeError, common.SDKError)
     assert issubclass(common.PaginationError, common.SDKError)
+    assert issubclass(common.SharedStoreError, common.SDKError)
+    assert not issubclass(common.SharedStoreError, common.TransportError)  # not the API's

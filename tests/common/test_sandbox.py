@@ -363,6 +363,17 @@ async def test_answers_are_dated_by_the_sandbox_clock() -> None:
     assert response.headers.get_list("date") == ["Tue, 14 Nov 2023 22:13:20 GMT"]
 
 
+async def test_each_request_is_journaled_with_its_arrival_by_the_sandbox_clock() -> None:
+    sandbox = ClockedEchoSandbox(1_700_000_000.0)
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sb") as http:
+        await http.get("/echo")
+        sandbox._epoch_clock = lambda: 1_700_000_001.5
+        await http.post("/echo", content=b"x")
+        served = (await http.get("/sandbox/requests")).json()
+    assert [r.received_at for r in sandbox.requests] == [1_700_000_000.0, 1_700_000_001.5]
+    assert [r["received_at"] for r in served] == [1_700_000_000.0, 1_700_000_001.5]
+
+
 async def test_a_served_sandbox_sends_one_date_its_own() -> None:
     sandbox = ClockedEchoSandbox(1_700_000_000.0)
     async with sandbox.serve() as url, httpx.AsyncClient() as http:

@@ -32,7 +32,8 @@ async def logged_in(bity: BityClient, sandbox: BitySandbox) -> BityClient:
 async def test_a_429_retry_after_is_honoured_on_rates(
     bity: BityClient, sandbox: BitySandbox, sleeps: SleepRecorder
 ) -> None:
-    bity._transport._sleep = sleeps  # record the waits instead of sleeping
+    # Record the waits instead of sleeping: the retry's, and the pause's of the other calls.
+    bity._transport._sleep = bity._transport._pacer._sleep = sleeps
     sandbox.fail_next("/api/v1/rate2/", status=429, retry_after=7)
     page = await bity.rates.list()
     assert len(page.items) == 18
@@ -41,6 +42,9 @@ async def test_a_429_retry_after_is_honoured_on_rates(
     sandbox.fail_next("/api/v1/rate_we_buy/ETHBTC/", status=503, times=2)
     assert (await bity.rates.we_buy("ETHBTC")).pair == "ETHBTC"
     assert len(sandbox.requests_to("/api/v1/rate_we_buy/ETHBTC/")) == 3
+    # The next call waited out what was left of the 429's pause, then the 503s' backoff.
+    assert sleeps.delays[1] == pytest.approx(7.0, abs=1.0)
+    assert len(sleeps.delays) == 4, sleeps.delays
 
 
 async def test_the_fault_answers_in_bitys_error_shape(
