@@ -115,6 +115,34 @@ def redis_url(given: str | None) -> Iterator[str | None]:
         yield None if server is None else server.url
 
 
+def run_on_redis(
+    *,
+    title: str,
+    headers: Sequence[str],
+    serve: Callable[..., contextlib.AbstractContextManager[str]],
+    measure: Callable[..., Awaitable[list[list[Any]]]],
+    quick: bool,
+    redis: str | None,
+) -> str:
+    """Run `measure(base_url, redis_url, quick=...)` against `serve`d sandbox and a Redis.
+
+    The report as Markdown, or why it was skipped when there is no Redis.
+    """
+    with redis_url(redis) as url:
+        if url is None:
+            return (
+                f"### {title}\n\nSkipped: no Redis. Install `redis-server` (Debian: "
+                "`apt-get install redis-server`) or pass `--redis-url redis://...`.\n"
+            )
+        server_cpu, client_cpu = cores()
+        with (
+            serve(cpu=server_cpu, max_seconds=60 if quick else 600) as base_url,
+            pinned(client_cpu),
+        ):
+            rows = asyncio.run(measure(base_url, url, quick=quick))
+    return table(headers, rows, title=title)
+
+
 @contextlib.contextmanager
 def _spawned(command: list[str]) -> Iterator[str]:
     """Run a server script that prints `PORT <n>`; stop it (stdin closed, then killed) after."""

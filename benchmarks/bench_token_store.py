@@ -25,7 +25,6 @@ on disk, as the tests start one. With neither, the table says it was skipped.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -121,19 +120,9 @@ async def measure(base_url: str, url: str, *, quick: bool) -> list[list[Any]]:
 
 def run(*, quick: bool = False, redis: str | None = None) -> str:
     """Run the benchmark; the report as Markdown (or why it was skipped)."""
-    with h.redis_url(redis) as url:
-        if url is None:
-            return (
-                f"### {TITLE}\n\nSkipped: no Redis. Install `redis-server` (Debian: "
-                "`apt-get install redis-server`) or pass `--redis-url redis://...`.\n"
-            )
-        server_cpu, client_cpu = h.cores()
-        with (
-            h.bity_server(cpu=server_cpu, max_seconds=60 if quick else 600) as base_url,
-            h.pinned(client_cpu),
-        ):
-            rows = asyncio.run(measure(base_url, url, quick=quick))
-    return h.table(HEADERS, rows, title=TITLE)
+    return h.run_on_redis(
+        title=TITLE, headers=HEADERS, serve=h.bity_server, measure=measure, quick=quick, redis=redis
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
