@@ -182,8 +182,10 @@ def write_files(page: Path, folder: Path) -> list[Path]:
     return paths
 
 
-async def run_page(page: Path, blocks: list[Block], namespace: dict[str, Any]) -> None:
+async def run_page(page: Path, blocks: list[Block], namespace: dict[str, Any]) -> int:
+    """Run `blocks` in order in `namespace`; how many ran to their end."""
     clients = {"gw": namespace["gw"], "bity": namespace["bity"]}
+    ran = 0
     for block in blocks:
         namespace.update(clients)  # a block may have bound its own, closed since
         try:
@@ -195,6 +197,8 @@ async def run_page(page: Path, blocks: list[Block], namespace: dict[str, Any]) -
                 await asyncio.wait_for(run_block(block, namespace), BLOCK_TIMEOUT)
         except Exception as exc:
             raise AssertionError(f"the block at {block.where} failed: {exc!r}") from exc
+        ran += 1
+    return ran
 
 
 #: The pages whose examples reach the sandboxes over HTTP on loopback.
@@ -208,6 +212,7 @@ async def test_page(
     blocks = [
         block for block in python_blocks(page) if block.not_run is None and block.title is None
     ]
+    assert blocks, f"{page_id(page)} has no block to run"
     write_files(page, tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.chdir(tmp_path)  # where the examples' files go
@@ -217,11 +222,12 @@ async def test_page(
         async with sandboxes(monkeypatch, served=served) as namespace:
             if any("REDIS_URL" in block.code for block in blocks):
                 namespace["REDIS_URL"] = request.getfixturevalue("redis_url")
-            await run_page(page, blocks, namespace)
+            ran = await run_page(page, blocks, namespace)
     finally:
         for name in set(sys.modules) - before:  # the page's own files
             if (getattr(sys.modules[name], "__file__", None) or "").startswith(str(tmp_path)):
                 del sys.modules[name]
+    assert ran == len(blocks)  # every block ran to its end
 
 
 def test_the_test_files_pass(tmp_path: Path) -> None:

@@ -327,14 +327,13 @@ def json_bytes(value: Any) -> bytes:
 
 def only_decode_errors(parser: Parser, body: Any) -> None:
     """`parser(body)` parses, or raises a DecodeError with the text and a message fit to log."""
-    error: DecodeError | None = None
     try:
-        parser(body)
-    except DecodeError as exc:
-        error = exc
-    if error is not None:
+        record = parser(body)
+    except DecodeError as error:
         assert isinstance(error.text, str)
         assert len(str(error)) < 2_000
+    else:
+        assert isinstance(record, (Deposit, InvoiceDeposit, Withdrawal))
 
 
 @FUZZ
